@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/bench"
+	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/store"
+)
+
+// BenchCmd groups the benchmarks.
+type BenchCmd struct {
+	Ledger BenchLedgerCmd `cmd:"" help:"Benchmark the ledger engine in process."`
+}
+
+// benchFlags are the knobs both benchmarks share.
+type benchFlags struct {
+	Accounts int           `default:"10000" help:"Accounts to create and pick from."`
+	Clients  int           `default:"32" help:"Concurrent clients."`
+	Batch    int           `default:"64" help:"Transfers per request."`
+	Duration time.Duration `default:"30s" help:"How long to measure."`
+	Hot      float64       `default:"0" help:"Fraction of transfers that credit one single account (0 to 1)."`
+	Rate     int           `default:"0" help:"Target transfers per second (open loop); 0 = as fast as possible."`
+	Seed     uint64        `default:"0" help:"Random seed; 0 picks one."`
+	JSON     bool          `help:"Print one JSON object instead of a table."`
+}
+
+func (f *benchFlags) config(progress bool, g *Globals) bench.Config {
+	c := bench.Config{
+		Accounts: f.Accounts, Clients: f.Clients, Batch: f.Batch, Duration: f.Duration,
+		Hot: f.Hot, Rate: f.Rate, Seed: f.Seed,
+	}
+	if progress {
+		c.Progress = g.stderr
+	}
+	return c
+}
+
+// BenchLedgerCmd runs the in-process engine benchmark.
+type BenchLedgerCmd struct {
+	benchFlags
+}
+
+// Run benchmarks the engine on --db.
+func (b *BenchLedgerCmd) Run(ctx context.Context, g *Globals) error {
+	st, err := g.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	stats := bench.NewEngineStats()
+	eng := ledger.New(st, ledger.Options{Logger: g.log, OnBatch: stats.Observe})
+	res, err := bench.Ledger(ctx, eng, b.config(true, g), stats)
+	if cerr := eng.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	res.Store, _ = store.Kind(g.DB)
+	if b.JSON {
+		return res.WriteJSON(g.stdout)
+	}
+	res.WriteTable(g.stdout)
+	return nil
+}

@@ -1,0 +1,73 @@
+package ledger
+
+import "time"
+
+// Every bound of the ledger, in one place, each with the reason for its value.
+const (
+	// MaxTransfersPerRequest bounds one call of CreateTransfers: large enough
+	// for bulk clients (TigerBeetle takes 8,190 per request), small enough
+	// that one request can not hold the writer for long.
+	MaxTransfersPerRequest = 8000
+
+	// MaxAccountsPerRequest bounds one call of CreateAccounts, for the same reason.
+	MaxAccountsPerRequest = 8000
+
+	// maxBatchEvents bounds how many accounts and transfers one database
+	// transaction commits. Batches grow with load up to this size; beyond
+	// it, commit time (and so latency) grows without raising throughput.
+	maxBatchEvents = 16384
+
+	// queueRequests bounds the requests waiting for the writer. A full queue
+	// blocks callers (back-pressure) until their context ends.
+	queueRequests = 4096
+
+	// MaxReferenceBytes bounds a transfer's reference (an order number, a
+	// URN of the business object); it is stored with every transfer.
+	MaxReferenceBytes = 128
+
+	// MaxOwnerBytes bounds an account's owner reference.
+	MaxOwnerBytes = 128
+
+	// MaxTimeoutSeconds bounds a pending transfer's timeout: 90 days covers
+	// card-style holds; a longer hold is a different product.
+	MaxTimeoutSeconds = 90 * 24 * 3600
+
+	// MaxPageSize bounds one page of an account's transfers.
+	MaxPageSize = 1000
+
+	// flushRoundInterval is the least time between the starts of two flush
+	// rounds (see flush.go): rows of busy accounts are written at most this
+	// often, and the tail readers apply is at most about twice this long.
+	flushRoundInterval = time.Second
+
+	// flushRoundSpread is how long a round's writes are spread over;
+	// flushSpreadSteps is how many batches the first chunk stands for.
+	flushRoundSpread = 500 * time.Millisecond
+	flushSpreadSteps = 50
+
+	// flushChunkMin is the least number of account rows a batch writes
+	// while a round runs, so that rounds end even when batches are rare.
+	flushChunkMin = 16
+
+	// expirySweepInterval is how often an idle engine looks for pending
+	// transfers whose timeout has passed; a busy engine looks every batch.
+	expirySweepInterval = 250 * time.Millisecond
+
+	// expiryBatch bounds the expired pending transfers voided per batch.
+	expiryBatch = 1024
+
+	// defaultCacheAccounts bounds the accounts the writer keeps in memory
+	// (about 300 bytes each). Clean accounts beyond it are evicted and
+	// reloaded from the store when next used.
+	defaultCacheAccounts = 250_000
+
+	// maxDuplicateRetries bounds how often a batch is rebuilt after the store
+	// reported an id that already exists. The rebuilt batch looks up every
+	// id while holding the ledger's write lock, so one retry is enough; the
+	// bound is there to turn a bug into an error instead of a loop.
+	maxDuplicateRetries = 3
+
+	// maxConflictRetries bounds how often a batch is run again after the
+	// store reported a serialisation failure (distributed SQL engines do).
+	maxConflictRetries = 5
+)

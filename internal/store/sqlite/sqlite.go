@@ -1,0 +1,240 @@
+// Package sqlite is the embedded store: one SQLite file in WAL mode with
+// full synchronous commits, written by one process at a time.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+		"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// ErrLocked: another process is serving the database file.
+var ErrLocked = errors.New("database file in use by another process")
+
+// Store is a SQLite database opened for writing by this process.
+type Store struct {
+	path     string
+	lock     *os.File
+	db       *sql.DB // readers
+	w        *writer // the engine's connection
+	log      *slog.Logger
+	stopCkpt chan struct{}
+	ckptDone sync.WaitGroup
+}
+
+// Options tune Open.
+type Options struct {
+	Logger *slog.Logger
+}
+
+// pragmas apply to every connection. WAL lets readers run beside the
+// writer; synchronous=FULL makes every commit durable before it returns.
+var pragmas = []string{
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"busy_timeout(10000)",
+	"foreign_keys(0)",
+	"temp_store(MEMORY)",
+}
+
+func dsn(path string, extra ...string) string {
+	q := url.Values{}
+	for _, p := range append(append([]string{}, pragmas...), extra...) {
+		q.Add("_pragma", p)
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database file at path, takes the
+// exclusive process lock beside it, and applies the migrations.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, err)
+		}
+	}
+	// Commit with fdatasync(2), as SQLite built for Linux does: the same
+	// durability as fsync(2) without forcing timestamp updates through the
+	// file system's journal.
+	_, _ = sqlite.Fdatasync(true)
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, lock: lock, log: log, stopCkpt: make(chan struct{})}
+	if err := s.open(ctx); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	s.ckptDone.Add(1)
+	go s.checkpointer()
+	return s, nil
+}
+
+// OpenReadOnly opens the database at path for reading only, without the
+// process lock, beside a server that may be writing it (for slt check).
+func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db, err := sql.Open("sqlite", dsn(path, "query_only(1)"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s := &Store{path: path, db: db, log: opts.Logger}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context) error {
+	db, err := sql.Open("sqlite", dsn(s.path, "query_only(0)"))
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(time.Minute)
+	s.db = db
+	if err := migrate(ctx, db); err != nil {
+		return err
+	}
+	// The writer's connection does not checkpoint by itself: a background
+	// goroutine does, on another connection, so commits never wait for it.
+	conn, err := (&sqlite.Driver{}).Open(dsn(s.path, "wal_autocheckpoint(0)", "cache_size(-65536)"))
+	if err != nil {
+		return fmt.Errorf("sqlite: open writer connection: %w", err)
+	}
+	s.w = newWriter(conn)
+	return nil
+}
+
+// Migrate applies every migration that has not run yet.
+func migrate(ctx context.Context, db *sql.DB) error {
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"),
+		goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// lockFile takes an exclusive, non-blocking lock: SQLite serves one
+// process; several processes share a PostgreSQL database instead.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		pid := strings.TrimSpace(string(holder))
+		if pid == "" {
+			pid = "unknown"
+		}
+		return nil, fmt.Errorf("%w: %s is locked by process %s; a SQLite database serves one process at a time "+
+			"(stop that process, or use PostgreSQL to run several)", ErrLocked, strings.TrimSuffix(path, ".lock"), pid)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return f, nil
+}
+
+// checkpointer copies the write-ahead log into the database file in the
+// background, so that the log stays short and the writer never waits.
+func (s *Store) checkpointer() {
+	defer s.ckptDone.Done()
+	t := time.NewTicker(checkpointEvery())
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCkpt:
+			return
+		case <-t.C:
+			if _, err := s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+				s.log.Warn("sqlite: checkpoint", "err", err)
+			}
+		}
+	}
+}
+
+// Exclusive reports that this process is the only writer.
+func (s *Store) Exclusive() bool { return true }
+
+// DB returns the pool for readers.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close checkpoints the log into the database file and releases the lock.
+func (s *Store) Close() error {
+	if s.w == nil { // read-only
+		return s.closeFiles()
+	}
+	close(s.stopCkpt)
+	s.ckptDone.Wait()
+	var errs []error
+	if s.w != nil {
+		errs = append(errs, s.w.close())
+	}
+	if s.db != nil {
+		if _, err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			errs = append(errs, fmt.Errorf("sqlite: final checkpoint: %w", err))
+		}
+	}
+	errs = append(errs, s.closeFiles())
+	return errors.Join(errs...)
+}
+
+func (s *Store) closeFiles() error {
+	var errs []error
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func mustSub(fsys embed.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
+
+func checkpointEvery() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("SLT_CKPT")); err == nil {
+		return d
+	}
+	return 200 * time.Millisecond
+}
