@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
-	"os"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
@@ -46,10 +45,6 @@ func Ledger(ctx context.Context, eng *ledger.Engine, cfg Config, stats *EngineSt
 	})
 	r.Mode = "ledger"
 	r.Batches, r.MeanBatch, r.CommitP99Ms = stats.summary()
-	if os.Getenv("SLT_SLOW") != "" {
-		v, w, c := stats.Phases()
-		fmt.Fprintf(os.Stderr, "phases per batch: validate %v write %v commit %v\n", v/time.Duration(r.Batches), w/time.Duration(r.Batches), c/time.Duration(r.Batches))
-	}
 	r.MaxRSSMiB = maxRSSMiB()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -99,9 +94,6 @@ func NewEngineStats() *EngineStats { return &EngineStats{commits: newHistogram()
 
 // Observe records one batch.
 func (s *EngineStats) Observe(b ledger.BatchStats) {
-	if os.Getenv("SLT_SLOW") != "" && b.Transfers > 0 && b.Validate+b.Write+b.Commit > 4*time.Millisecond {
-		fmt.Fprintf(os.Stderr, "slow batch: %d transfers validate %v write %v commit %v\n", b.Transfers, b.Validate, b.Write, b.Commit)
-	}
 	if b.Transfers == 0 {
 		return // setup, sweeps and flushes
 	}

@@ -5,14 +5,61 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"time"
 )
 
-// batch is one write transaction being built. Validation runs in memory,
-// in order, against the entries' work states; nothing reaches the cache
-// before the transaction commits (apply).
+type planKind uint8
+
+const (
+	planWrite  planKind = iota
+	planResync          // bring account rows up to date and learn the head
+)
+
+// plan is a validated batch on its way to the store: everything the
+// committer writes, and what the validator needs when the commit's result
+// comes back.
+type plan struct {
+	kind  planKind
+	epoch uint64
+	reqs  []*request
+	base  Head // the head the plan was built on; it commits only on it
+	head  Head // the head after it
+
+	accountRows []AccountRecord
+	rows        []TransferRecord
+	timeoutsAdd []Timeout
+	timeoutsDel []int64
+	flushRecs   []AccountRecord
+	flushed     []*entry // whose rows flushRecs writes
+
+	touched    []*entry     // accounts the plan changed,
+	states     []ChainState // their states after it,
+	snaps      []*snapshot  // and those states as readers see them
+	newEntries []*entry
+	resolved   []int64 // pending transfers it posts or voids
+
+	stats BatchStats
+
+	// Set by the committer.
+	err      error
+	unknown  bool // the commit failed with an unknown outcome
+	written  time.Time
+	held     Head     // errStale: the head the committer holds locked,
+	resynced []*entry // and the accounts whose rows it brought up to date
+}
+
+// empty reports whether the plan changes nothing in the store.
+func (p *plan) empty() bool {
+	return len(p.accountRows) == 0 && len(p.rows) == 0 && len(p.timeoutsAdd) == 0 &&
+		len(p.timeoutsDel) == 0 && len(p.flushRecs) == 0 && p.head == p.base
+}
+
+// batch builds a plan: validation runs in memory, in order, against the
+// entries' states after every plan built before it.
 type batch struct {
 	e    *Engine
-	head Head
+	p    *plan
+	base Head
 	gen  uint64
 	now  int64
 
@@ -20,23 +67,15 @@ type batch struct {
 	nextKey int64
 
 	sweep     []Transfer // voids of expired pending transfers, run first
+	swept     bool
 	fullFlush bool
 
-	startHead Head // the head as the transaction found it
-	swept     bool
-
-	touched     []*entry
-	newEntries  []*entry
-	newByID     map[ID]*entry // accounts created in this batch
-	accountRows []AccountRecord
-	rows        []TransferRecord
-	created     map[ID]int                // transfers created in this batch → index in rows
-	stored      map[ID]*TransferRecord    // transfers found in the store
-	storedRes   map[int64]TransferFlags   // resolutions found in the store, by pending ts
-	resolved    map[int64]TransferFlags   // resolutions made in this batch
-	timeoutsAdd []Timeout
-	timeoutsDel []int64
-	flushed     int // entries of the flush queue written by this batch
+	touched   []*entry
+	newByID   map[ID]*entry             // accounts created in this batch
+	created   map[ID]int                // transfers created in this batch → index in rows
+	stored    map[ID]*TransferRecord    // transfers found in the store
+	storedRes map[int64]TransferFlags   // resolutions found in the store, by pending ts
+	resolved  map[int64]TransferFlags   // resolutions made in this batch
 
 	accountEvents, transferEvents int
 
@@ -63,51 +102,55 @@ type undoEntry struct {
 	saved   ChainState
 }
 
-func newBatch(e *Engine, head Head) *batch {
+func newBatch(e *Engine, base Head) *batch {
 	now := e.opts.Now().UnixNano()
 	return &batch{
-		e:         e,
-		head:      head,
-		startHead: head,
+		e:       e,
+		p:       &plan{kind: planWrite},
+		base:    base,
 		gen:     e.gen,
 		now:     now,
-		nextTS:  max(now, head.LastTS+1),
-		nextKey: head.LastAccountKey + 1,
+		nextTS:  max(now, base.LastTS+1),
+		nextKey: base.LastAccountKey + 1,
 		created: map[ID]int{},
 		stored:  map[ID]*TransferRecord{},
 	}
 }
 
-// prepare loads from the store what validation needs and the cache lacks:
+// prepare loads from the store what validation needs and memory lacks:
 // accounts, pending transfers and their resolutions, expired pending
 // transfers, and (after a duplicate id) every transfer id of the batch.
-func (b *batch) prepare(ctx context.Context, tx Tx, reqs []*request, lookupAll bool) error {
-	c := b.e.cache
+// Transfers created and resolved by plans still in flight are in memory.
+func (b *batch) prepare(ctx context.Context, reqs []*request) error {
+	e := b.e
+	st := e.store
 	var transferIDs []ID
+	lookup := func(id ID) {
+		if !id.IsZero() && e.inflightCreated[id] == nil {
+			transferIDs = append(transferIDs, id)
+		}
+	}
+	sweepDue := b.now-e.lastSweepNS >= int64(expirySweepInterval)
 	for _, r := range reqs {
 		switch r.kind {
 		case kindTransfers:
 			for i := range r.transfers {
 				t := &r.transfers[i]
-				if t.Flags&(PostPending|VoidPending) != 0 && !t.PendingID.IsZero() {
-					transferIDs = append(transferIDs, t.PendingID)
+				if t.Flags&(PostPending|VoidPending) != 0 {
+					lookup(t.PendingID)
 				}
-				if lookupAll && !t.ID.IsZero() {
-					transferIDs = append(transferIDs, t.ID)
+				if r.lookupAll {
+					lookup(t.ID)
 				}
 			}
 		case kindFlush:
 			b.fullFlush = true
-		}
-	}
-	sweepDue := b.now-b.e.lastSweepNS >= int64(expirySweepInterval)
-	for _, r := range reqs {
-		if r.kind == kindSweep {
+		case kindSweep:
 			sweepDue = true
 		}
 	}
 	if sweepDue {
-		expired, err := tx.ExpiredPending(ctx, b.now, expiryBatch)
+		expired, err := st.ExpiredPending(ctx, b.now, expiryBatch)
 		if err != nil {
 			return fmt.Errorf("expired pending transfers: %w", err)
 		}
@@ -115,11 +158,11 @@ func (b *batch) prepare(ctx context.Context, tx Tx, reqs []*request, lookupAll b
 		for i := range expired {
 			p := &expired[i]
 			b.stored[p.ID] = p
-			b.sweep = append(b.sweep, Transfer{ID: expiryID(p.ID), PendingID: p.ID, Flags: VoidPending | Expired})
+			b.sweep = append(b.sweep, Transfer{ID: ExpiryID(p.ID), PendingID: p.ID, Flags: VoidPending | Expired})
 		}
 	}
 	if len(transferIDs) > 0 {
-		found, err := tx.TransfersByID(ctx, dedupIDs(transferIDs))
+		found, err := st.TransfersByID(ctx, dedupIDs(transferIDs))
 		if err != nil {
 			return fmt.Errorf("look up transfers: %w", err)
 		}
@@ -130,7 +173,7 @@ func (b *batch) prepare(ctx context.Context, tx Tx, reqs []*request, lookupAll b
 	var pendingTS []int64
 	need := map[ID]struct{}{}
 	want := func(id ID) {
-		if !id.IsZero() && c.byID[id] == nil {
+		if !id.IsZero() && e.cache.byID[id] == nil {
 			need[id] = struct{}{}
 		}
 	}
@@ -151,7 +194,7 @@ func (b *batch) prepare(ctx context.Context, tx Tx, reqs []*request, lookupAll b
 		}
 	}
 	if len(pendingTS) > 0 {
-		res, err := tx.Resolutions(ctx, pendingTS)
+		res, err := st.Resolutions(ctx, pendingTS)
 		if err != nil {
 			return fmt.Errorf("resolutions of pending transfers: %w", err)
 		}
@@ -162,7 +205,7 @@ func (b *batch) prepare(ctx context.Context, tx Tx, reqs []*request, lookupAll b
 		for id := range need {
 			ids = append(ids, id)
 		}
-		recs, err := tx.AccountsByID(ctx, ids)
+		recs, err := st.AccountsByID(ctx, ids)
 		if err != nil {
 			return fmt.Errorf("load accounts: %w", err)
 		}
@@ -170,10 +213,11 @@ func (b *batch) prepare(ctx context.Context, tx Tx, reqs []*request, lookupAll b
 		for i := range recs {
 			loaded[i] = &entry{key: recs[i].Key, acct: recs[i].Account, st: recs[i].Chain}
 		}
-		// Rows of accounts outside the cache are current: the engine never
-		// evicts an account with unwritten changes, and resync brings every
-		// row up to date. So the loaded state is committed state.
-		c.add(loaded...)
+		// The row of an account outside the cache is current: the engine
+		// never evicts an account with unwritten changes or one a plan in
+		// flight touches, and resync brings every row up to date. Another
+		// writer's changes would move the head, which the commit checks.
+		e.cache.add(loaded...)
 	}
 	return nil
 }
@@ -244,12 +288,12 @@ func (b *batch) createAccount(a *Account) AccountResult {
 	b.nextKey++
 	e.acct.Timestamp = b.takeTS()
 	e.acct.Balance = Balance{}
-	b.newEntries = append(b.newEntries, e)
+	b.p.newEntries = append(b.p.newEntries, e)
 	if b.newByID == nil {
 		b.newByID = map[ID]*entry{}
 	}
-	b.newByID[a.ID] = e // the cache gets it when the batch commits
-	b.accountRows = append(b.accountRows, AccountRecord{Key: e.key, Account: e.acct})
+	b.newByID[a.ID] = e // the cache gets it when the batch is built
+	b.p.accountRows = append(b.p.accountRows, AccountRecord{Key: e.key, Account: e.acct})
 	return AccountCreated
 }
 
@@ -267,7 +311,7 @@ func (b *batch) accountByKey(key int64) *entry {
 	if e := b.e.cache.byKey[key]; e != nil {
 		return e
 	}
-	for _, e := range b.newEntries {
+	for _, e := range b.p.newEntries {
 		if e.key == key {
 			return e
 		}
@@ -338,8 +382,8 @@ func mixedChain(res []TransferResult) bool {
 func (b *batch) beginChain() {
 	b.e.gen++ // a fresh id for the chain, distinct from every batch's
 	b.chain = chainUndo{
-		open: true, id: b.e.gen, rows: len(b.rows), nextTS: b.nextTS,
-		timeouts: len(b.timeoutsAdd), untimeout: len(b.timeoutsDel),
+		open: true, id: b.e.gen, rows: len(b.p.rows), nextTS: b.nextTS,
+		timeouts: len(b.p.timeoutsAdd), untimeout: len(b.p.timeoutsDel),
 		entries: b.chain.entries[:0], created: b.chain.created[:0], resolved: b.chain.resolved[:0],
 	}
 }
@@ -362,10 +406,10 @@ func (b *batch) rollbackChain() {
 	for _, ts := range u.resolved {
 		delete(b.resolved, ts)
 	}
-	b.rows = b.rows[:u.rows]
+	b.p.rows = b.p.rows[:u.rows]
 	b.nextTS = u.nextTS
-	b.timeoutsAdd = b.timeoutsAdd[:u.timeouts]
-	b.timeoutsDel = b.timeoutsDel[:u.untimeout]
+	b.p.timeoutsAdd = b.p.timeoutsAdd[:u.timeouts]
+	b.p.timeoutsDel = b.p.timeoutsDel[:u.untimeout]
 	u.entries, u.created, u.resolved = u.entries[:0], u.created[:0], u.resolved[:0]
 }
 
@@ -380,7 +424,7 @@ func (b *batch) state(e *entry) *ChainState {
 		b.chain.entries = append(b.chain.entries, u)
 	}
 	if e.workGen != b.gen {
-		e.work = e.st.clone()
+		e.work = e.spec.clone()
 		e.workGen = b.gen
 		b.touched = append(b.touched, e)
 	}
@@ -392,18 +436,24 @@ func (b *batch) peek(e *entry) *ChainState {
 	if e.workGen == b.gen {
 		return &e.work
 	}
-	return &e.st
+	return &e.spec
 }
 
 func (b *batch) findTransfer(id ID) *TransferRecord {
 	if i, ok := b.created[id]; ok {
-		return &b.rows[i]
+		return &b.p.rows[i]
+	}
+	if r := b.e.inflightCreated[id]; r != nil {
+		return r
 	}
 	return b.stored[id]
 }
 
 func (b *batch) resolution(pendingTS int64) (TransferFlags, bool) {
 	if f, ok := b.resolved[pendingTS]; ok {
+		return f, true
+	}
+	if f, ok := b.e.inflightResolved[pendingTS]; ok {
 		return f, true
 	}
 	f, ok := b.storedRes[pendingTS]
@@ -423,20 +473,6 @@ func (b *batch) transfer(t *Transfer, internal bool) TransferResult {
 	}
 	if t.Flags&(PostPending|VoidPending) != 0 {
 		return b.resolve(t, internal)
-	}
-	switch {
-	case t.DebitAccountID.IsZero():
-		return TransferDebitAccountIDMustNotBeZero
-	case t.CreditAccountID.IsZero():
-		return TransferCreditAccountIDMustNotBeZero
-	case t.DebitAccountID == t.CreditAccountID:
-		return TransferAccountsMustBeDifferent
-	case t.Amount <= 0:
-		return TransferAmountMustBePositive
-	case t.Code == 0:
-		return TransferCodeMustNotBeZero
-	case !validCurrency(t.Currency):
-		return TransferCurrencyInvalid
 	}
 	dr := b.account(t.DebitAccountID)
 	if dr == nil {
@@ -474,12 +510,14 @@ func (b *batch) transfer(t *Transfer, internal bool) TransferResult {
 		Reference: t.Reference, DebitID: dr.acct.ID, CreditID: cr.acct.ID,
 	}, dr, cr, d.Balance, c.Balance)
 	if t.Flags&Pending != 0 && t.TimeoutSeconds > 0 {
-		b.timeoutsAdd = append(b.timeoutsAdd, Timeout{PendingTS: ts, ExpiresAt: ts + int64(t.TimeoutSeconds)*1e9})
+		b.p.timeoutsAdd = append(b.p.timeoutsAdd, Timeout{PendingTS: ts, ExpiresAt: ts + int64(t.TimeoutSeconds)*1e9})
 	}
 	return TransferCreated
 }
 
-// checkTransferShape applies the rules that need no state.
+// checkTransferShape applies the rules that depend on the transfer alone.
+// They come before the check for an existing transfer with the same id, so
+// that every result after it depends on the ledger's state.
 func checkTransferShape(t *Transfer, internal bool) (TransferResult, bool) {
 	phase := t.Flags & (Pending | PostPending | VoidPending)
 	allowed := transferFlagsClient
@@ -515,8 +553,43 @@ func checkTransferShape(t *Transfer, internal bool) (TransferResult, bool) {
 		return TransferTimeoutTooLong, false
 	case len(t.Reference) > MaxReferenceBytes:
 		return TransferReferenceTooLong, false
+	case phase&(PostPending|VoidPending) != 0:
+		return TransferCreated, true
+	case t.DebitAccountID.IsZero():
+		return TransferDebitAccountIDMustNotBeZero, false
+	case t.CreditAccountID.IsZero():
+		return TransferCreditAccountIDMustNotBeZero, false
+	case t.DebitAccountID == t.CreditAccountID:
+		return TransferAccountsMustBeDifferent, false
+	case t.Amount <= 0:
+		return TransferAmountMustBePositive, false
+	case t.Code == 0:
+		return TransferCodeMustNotBeZero, false
+	case !validCurrency(t.Currency):
+		return TransferCurrencyInvalid, false
 	}
 	return TransferCreated, true
+}
+
+// suspects returns the ids of transfers that failed on the ledger's state
+// and may exist in the store: submitted again after they were created,
+// they must be reported as existing, not judged on today's balances.
+func (b *batch) suspects(reqs []*request) []ID {
+	var ids []ID
+	for _, r := range reqs {
+		for i := range r.transfers {
+			t := &r.transfers[i]
+			switch r.tResults[i] {
+			case TransferCreated, TransferExists, TransferExistsWithDifferentFields:
+				continue
+			}
+			if _, ok := checkTransferShape(t, false); !ok || b.findTransfer(t.ID) != nil {
+				continue
+			}
+			ids = append(ids, t.ID)
+		}
+	}
+	return ids
 }
 
 // addPending reserves a on both sides, checking for overflow.
@@ -638,7 +711,7 @@ func (b *batch) resolve(t *Transfer, internal bool) TransferResult {
 		b.chain.resolved = append(b.chain.resolved, p.TS)
 	}
 	if p.TimeoutSeconds > 0 {
-		b.timeoutsDel = append(b.timeoutsDel, p.TS)
+		b.p.timeoutsDel = append(b.p.timeoutsDel, p.TS)
 	}
 	return TransferCreated
 }
@@ -651,11 +724,11 @@ func (b *batch) commitTransfer(r TransferRecord, dr, cr *entry, dBal, cBal Balan
 	r.Debit.PrevTS, r.Debit.SkipTS, r.Debit.Height = ds.advance(r.TS)
 	r.Credit.PrevTS, r.Credit.SkipTS, r.Credit.Height = cs.advance(r.TS)
 	r.Debit.Balance, r.Credit.Balance = dBal, cBal
-	b.created[r.ID] = len(b.rows)
+	b.created[r.ID] = len(b.p.rows)
 	if b.chain.open {
 		b.chain.created = append(b.chain.created, r.ID)
 	}
-	b.rows = append(b.rows, r)
+	b.p.rows = append(b.p.rows, r)
 }
 
 // sameTransfer reports whether t, submitted again, matches the stored x.
@@ -677,68 +750,84 @@ func sameTransfer(t *Transfer, x *TransferRecord) bool {
 		t.Amount == x.Amount && t.Currency == x.Currency && t.Code == x.Code
 }
 
-// write sends the batch to the store.
-func (b *batch) write(ctx context.Context, tx Tx) error {
-	if len(b.accountRows) > 0 {
-		if err := tx.InsertAccounts(ctx, b.accountRows); err != nil {
+// finish turns the validated batch into a plan: it picks the account rows
+// the plan writes, moves the touched accounts' speculative state forward,
+// and records what later batches must see before the plan commits.
+func (b *batch) finish(reqs []*request) *plan {
+	e, p := b.e, b.p
+	p.reqs, p.epoch, p.base = reqs, e.epoch, b.base
+	head := b.base
+	head.LastTS = max(head.LastTS, b.nextTS-1)
+	head.LastAccountKey = b.nextKey - 1
+	recs, flushed, checkpoint := e.flush.chunk(b, head)
+	p.flushRecs, p.flushed = recs, flushed
+	head.CheckpointTS = max(head.CheckpointTS, checkpoint)
+	p.head = head
+	for _, en := range b.touched {
+		if en.workGen != b.gen {
+			continue // undone by a failed chain, or seen already
+		}
+		en.spec, en.work, en.workGen = en.work, ChainState{}, 0
+		en.inflight++
+		p.touched = append(p.touched, en)
+		p.states = append(p.states, en.spec)
+		p.snaps = append(p.snaps, snapshotOf(&en.spec))
+		e.flush.markDirty(en, b.fullFlush)
+	}
+	for _, en := range p.newEntries {
+		en.inflight++
+		e.cache.insert(en)
+	}
+	for _, en := range p.flushed {
+		en.inflight++ // not evicted before its row is written
+	}
+	for i := range p.rows {
+		e.inflightCreated[p.rows[i].ID] = &p.rows[i]
+	}
+	for ts, f := range b.resolved {
+		e.inflightResolved[ts] = f
+		p.resolved = append(p.resolved, ts)
+	}
+	e.spec = head
+	if b.swept {
+		e.lastSweepNS = b.now
+	}
+	p.stats = BatchStats{Requests: len(reqs), Accounts: b.accountEvents, Transfers: b.transferEvents,
+		Created: len(p.rows), Retried: slices.ContainsFunc(reqs, func(r *request) bool { return r.attempts > 0 })}
+	return p
+}
+
+// writeTo sends the plan to the store inside tx.
+func (p *plan) writeTo(ctx context.Context, tx Tx) error {
+	if len(p.accountRows) > 0 {
+		if err := tx.InsertAccounts(ctx, p.accountRows); err != nil {
 			return fmt.Errorf("insert accounts: %w", err)
 		}
 	}
-	if len(b.rows) > 0 {
-		if err := tx.InsertTransfers(ctx, b.rows); err != nil {
+	if len(p.rows) > 0 {
+		if err := tx.InsertTransfers(ctx, p.rows); err != nil {
 			return fmt.Errorf("insert transfers: %w", err)
 		}
 	}
-	if len(b.timeoutsAdd) > 0 {
-		if err := tx.InsertTimeouts(ctx, b.timeoutsAdd); err != nil {
+	if len(p.timeoutsAdd) > 0 {
+		if err := tx.InsertTimeouts(ctx, p.timeoutsAdd); err != nil {
 			return fmt.Errorf("insert timeouts: %w", err)
 		}
 	}
-	if len(b.timeoutsDel) > 0 {
-		if err := tx.DeleteTimeouts(ctx, b.timeoutsDel); err != nil {
+	if len(p.timeoutsDel) > 0 {
+		if err := tx.DeleteTimeouts(ctx, p.timeoutsDel); err != nil {
 			return fmt.Errorf("delete timeouts: %w", err)
 		}
 	}
-	head := b.head
-	head.LastTS = b.nextTS - 1
-	if head.LastTS < b.head.LastTS {
-		head.LastTS = b.head.LastTS
-	}
-	head.LastAccountKey = b.nextKey - 1
-	recs, checkpoint := b.e.flush.chunk(b, head)
-	if len(recs) > 0 {
-		if err := tx.WriteAccountChains(ctx, recs); err != nil {
+	if len(p.flushRecs) > 0 {
+		if err := tx.WriteAccountChains(ctx, p.flushRecs); err != nil {
 			return fmt.Errorf("write account rows: %w", err)
 		}
 	}
-	if checkpoint > head.CheckpointTS {
-		head.CheckpointTS = checkpoint
-	}
-	if head != b.head {
-		if err := tx.SetHead(ctx, head); err != nil {
+	if p.head != p.base {
+		if err := tx.SetHead(ctx, p.head); err != nil {
 			return fmt.Errorf("set head: %w", err)
 		}
 	}
-	b.head = head
 	return nil
-}
-
-// apply makes the committed batch the writer's state and publishes it.
-func (b *batch) apply() {
-	for _, e := range b.touched {
-		if e.workGen != b.gen {
-			continue // undone by a failed chain
-		}
-		e.st, e.work = e.work, ChainState{}
-		e.workGen = 0
-		e.publish()
-		b.e.flush.markDirty(e, b.fullFlush)
-	}
-	b.e.cache.add(b.newEntries...)
-	b.e.flush.committed(b)
-	b.e.lastSeenTS = b.head.LastTS
-	b.e.syncedTS.Store(b.head.LastTS)
-	if b.swept {
-		b.e.lastSweepNS = b.now
-	}
 }

@@ -30,7 +30,6 @@ type flushState struct {
 	roundStartNS int64
 	roundSize    int   // accounts in the round when it began
 	lastChunkNS  int64 // when the previous chunk was written
-	writing      int   // accounts of queue written by the batch in flight
 }
 
 func (f *flushState) reset() { *f = flushState{} }
@@ -38,7 +37,7 @@ func (f *flushState) reset() { *f = flushState{} }
 // pending reports whether some account row is behind.
 func (f *flushState) pending() bool { return len(f.dirty) > 0 || len(f.queue) > 0 }
 
-// markDirty records that a committed batch changed e.
+// markDirty records that a batch changed e.
 func (f *flushState) markDirty(e *entry, fullFlush bool) {
 	if fullFlush || e.dirty {
 		return
@@ -47,11 +46,13 @@ func (f *flushState) markDirty(e *entry, fullFlush bool) {
 	f.dirty = append(f.dirty, e)
 }
 
-// chunk returns the account rows this batch writes and, when they finish a
-// round, the checkpoint to set (else 0).
-func (f *flushState) chunk(b *batch, head Head) ([]AccountRecord, int64) {
+// chunk returns the account rows batch b writes (with the entries they
+// belong to) and, when they finish a round, the checkpoint to set (else 0).
+// It counts them as written: if the batch fails to commit, abort puts
+// them back.
+func (f *flushState) chunk(b *batch, head Head) ([]AccountRecord, []*entry, int64) {
 	if b.fullFlush {
-		return f.all(b), head.LastTS
+		return f.all(b, head)
 	}
 	if len(f.queue) == 0 && len(f.dirty) > 0 && b.now-f.roundStartNS >= int64(flushRoundInterval) {
 		slices.SortFunc(f.dirty, func(x, y *entry) int { return cmp.Compare(x.key, y.key) })
@@ -59,10 +60,13 @@ func (f *flushState) chunk(b *batch, head Head) ([]AccountRecord, int64) {
 			e.dirty, e.queued = false, true
 		}
 		f.queue, f.dirty = f.dirty, nil
-		f.roundTS = b.startHead.LastTS
+		f.roundTS = b.base.LastTS
 		f.roundStartNS = b.now
 		f.roundSize = len(f.queue)
 		f.lastChunkNS = b.now - int64(flushRoundSpread)/flushSpreadSteps
+	}
+	if len(f.queue) == 0 {
+		return nil, nil, 0
 	}
 	// Write rows in proportion to the time since the last chunk, so that a
 	// round takes about flushRoundSpread whatever the load, and no batch
@@ -70,28 +74,29 @@ func (f *flushState) chunk(b *batch, head Head) ([]AccountRecord, int64) {
 	elapsed := min(b.now-f.lastChunkNS, int64(flushRoundSpread))
 	k := int((int64(f.roundSize)*elapsed + int64(flushRoundSpread) - 1) / int64(flushRoundSpread))
 	k = min(len(f.queue), max(k, flushChunkMin))
-	f.writing = k
-	if k == 0 {
-		return nil, 0
-	}
+	flushed := f.queue[:k:k]
+	f.queue = f.queue[k:]
+	f.lastChunkNS = b.now
 	recs := make([]AccountRecord, k)
-	for i, e := range f.queue[:k] {
+	for i, e := range flushed {
+		e.queued = false
 		recs[i] = AccountRecord{Key: e.key, Chain: *b.peek(e)}
 	}
-	if k == len(f.queue) {
-		return recs, f.roundTS
+	if len(f.queue) == 0 {
+		return recs, flushed, f.roundTS
 	}
-	return recs, 0
+	return recs, flushed, 0
 }
 
-// all returns the rows of every account that is behind or changed by b.
-func (f *flushState) all(b *batch) []AccountRecord {
-	var recs []AccountRecord
+// all returns the rows of every account that is behind or changed by b,
+// and the checkpoint they reach: the head after b.
+func (f *flushState) all(b *batch, head Head) ([]AccountRecord, []*entry, int64) {
+	var es []*entry
 	seen := map[*entry]bool{}
 	add := func(e *entry) {
 		if !seen[e] {
 			seen[e] = true
-			recs = append(recs, AccountRecord{Key: e.key, Chain: *b.peek(e)})
+			es = append(es, e)
 		}
 	}
 	for _, e := range f.queue {
@@ -105,29 +110,30 @@ func (f *flushState) all(b *batch) []AccountRecord {
 			add(e)
 		}
 	}
-	slices.SortFunc(recs, func(x, y AccountRecord) int { return cmp.Compare(x.Key, y.Key) })
-	return recs
+	slices.SortFunc(es, func(x, y *entry) int { return cmp.Compare(x.key, y.key) })
+	recs := make([]AccountRecord, len(es))
+	for i, e := range es {
+		e.dirty, e.queued = false, false
+		recs[i] = AccountRecord{Key: e.key, Chain: *b.peek(e)}
+	}
+	f.queue, f.dirty = nil, nil
+	f.roundStartNS = b.now
+	return recs, es, head.LastTS
 }
 
-// committed records what the committed batch b wrote.
-func (f *flushState) committed(b *batch) {
-	if b.fullFlush {
-		for _, e := range f.queue {
-			e.queued = false
+// abort puts back the rows the failed plans were to write, and restarts
+// the round: a round's checkpoint claims that every account changed before
+// it began has been written, and the failed plans' chunks were not.
+func (f *flushState) abort(plans []*plan) {
+	for _, p := range plans {
+		for _, e := range p.flushed {
+			f.markDirty(e, false)
 		}
-		for _, e := range f.dirty {
-			e.dirty = false
-		}
-		f.queue, f.dirty, f.writing = nil, nil, 0
-		f.roundStartNS = b.now
-		return
 	}
-	if f.writing > 0 {
-		f.lastChunkNS = b.now
-	}
-	for _, e := range f.queue[:f.writing] {
+	for _, e := range f.queue {
 		e.queued = false
+		f.markDirty(e, false)
 	}
-	f.queue = f.queue[f.writing:]
-	f.writing = 0
+	f.queue = nil
+	f.roundStartNS = 0
 }

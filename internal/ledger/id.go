@@ -85,11 +85,11 @@ func (id *ID) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// expiryID derives the id of the void transfer the engine writes when the
-// pending transfer pending times out: a name-based UUID (version 8) so that
-// every process derives the same id and the unique index makes the expiry
-// happen at most once.
-func expiryID(pending ID) ID {
+// ExpiryID is the id of the void transfer the engine writes when the
+// pending transfer with id pending times out: a name-based UUID (version 8)
+// so that every process derives the same id and the unique index makes the
+// expiry happen at most once.
+func ExpiryID(pending ID) ID {
 	h := sha256.New()
 	h.Write([]byte("shiliantong/ledger/expiry/v1\x00"))
 	h.Write(pending[:])

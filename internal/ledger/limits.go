@@ -61,13 +61,13 @@ const (
 	// reloaded from the store when next used.
 	defaultCacheAccounts = 250_000
 
-	// maxDuplicateRetries bounds how often a batch is rebuilt after the store
-	// reported an id that already exists. The rebuilt batch looks up every
-	// id while holding the ledger's write lock, so one retry is enough; the
-	// bound is there to turn a bug into an error instead of a loop.
-	maxDuplicateRetries = 3
+	// maxInflight bounds the batches validated but not yet committed: one
+	// committing and one waiting keep both the validator and the database
+	// busy; more would only lengthen what a failed commit must undo.
+	maxInflight = 2
 
-	// maxConflictRetries bounds how often a batch is run again after the
-	// store reported a serialisation failure (distributed SQL engines do).
-	maxConflictRetries = 5
+	// maxAttempts bounds how often one request is built again after the
+	// commit of its batch failed (a duplicate id, another writer, a commit
+	// with an unknown outcome) before it is failed with ErrUnavailable.
+	maxAttempts = 5
 )

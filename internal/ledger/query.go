@@ -36,8 +36,7 @@ func (e *Engine) LookupAccount(ctx context.Context, id ID) (Account, error) {
 func (e *Engine) view(ctx context.Context, id ID) (accountView, error) {
 	if ent := e.cache.get(id); ent != nil {
 		synced := e.syncedTS.Load()
-		a, s := ent.account()
-		if !ent.evicted.Load() && e.fresh(ctx, synced) {
+		if a, s, ok := ent.account(); ok && e.fresh(ctx, synced) {
 			return accountView{Account: a, key: ent.key, headTS: s.HeadTS}, nil
 		}
 	}

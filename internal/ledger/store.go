@@ -21,15 +21,12 @@ type Store interface {
 	Begin(ctx context.Context) (Tx, Head, error)
 }
 
-// Tx is one write transaction of the engine.
-type Tx interface {
+// Lookups are the reads the engine makes while it validates a batch. They
+// run outside the write transaction, beside the commit of the previous
+// batch; the head check at commit time catches anything they missed.
+type Lookups interface {
 	// AccountsByID returns the stored rows of the accounts that exist.
 	AccountsByID(ctx context.Context, ids []ID) ([]AccountRecord, error)
-	// AccountsByKey returns the stored rows of the accounts with these keys.
-	AccountsByKey(ctx context.Context, keys []int64) ([]AccountRecord, error)
-	// TransfersAfter calls fn for every transfer with a timestamp after ts,
-	// in timestamp order. The record passed to fn is reused between calls.
-	TransfersAfter(ctx context.Context, ts int64, fn func(*TransferRecord) error) error
 	// TransfersByID returns the stored transfers with these ids, with their
 	// account ids and pending id filled in.
 	TransfersByID(ctx context.Context, ids []ID) ([]TransferRecord, error)
@@ -39,7 +36,15 @@ type Tx interface {
 	// ExpiredPending returns up to limit pending transfers whose timeout is
 	// at or before now and that are still pending.
 	ExpiredPending(ctx context.Context, now int64, limit int) ([]TransferRecord, error)
+}
 
+// Tx is one write transaction of the engine.
+type Tx interface {
+	// AccountsByKey returns the stored rows of the accounts with these keys.
+	AccountsByKey(ctx context.Context, keys []int64) ([]AccountRecord, error)
+	// TransfersAfter calls fn for every transfer with a timestamp after ts,
+	// in timestamp order. The record passed to fn is reused between calls.
+	TransfersAfter(ctx context.Context, ts int64, fn func(*TransferRecord) error) error
 	// InsertAccounts inserts new accounts. An id that already exists is
 	// reported as ErrDuplicate.
 	InsertAccounts(ctx context.Context, accounts []AccountRecord) error
@@ -63,6 +68,7 @@ type Tx interface {
 // Reader answers queries outside the write path; its reads may run in
 // parallel with the engine's writes.
 type Reader interface {
+	Lookups
 	// ReadHead returns the head row.
 	ReadHead(ctx context.Context) (Head, error)
 	// ReadAccount returns an account's row and, read in the same snapshot,

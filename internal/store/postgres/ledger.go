@@ -14,8 +14,10 @@ const (
 	transferCols = "t.ts, t.id, t.debit_account, t.credit_account, t.amount, t.currency, t.code, t.flags, " +
 		"t.pending_ts, t.timeout, t.reference, t.debit_prev, t.credit_prev, t.sides"
 	transferColsJoined = transferCols + ", da.id, ca.id, p.id"
-	transferJoins      = "transfers t JOIN accounts da ON da.key = t.debit_account " +
+	// transferIDJoins adds what transferColsJoined needs to "transfers t".
+	transferIDJoins = " JOIN accounts da ON da.key = t.debit_account " +
 		"JOIN accounts ca ON ca.key = t.credit_account LEFT JOIN transfers p ON p.ts = t.pending_ts"
+	transferJoins = "transfers t" + transferIDJoins
 	accountCols = "a.key, a.id, a.currency, a.code, a.flags, a.owner, a.ts, " +
 		"b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted, b.head_ts, b.height, b.levels"
 	accountJoins = "accounts a LEFT JOIN account_balances b ON b.key = a.key"
@@ -76,8 +78,8 @@ func idBytes(ids []ledger.ID) [][]byte {
 	return out
 }
 
-func (t *tx) AccountsByID(ctx context.Context, ids []ledger.ID) ([]ledger.AccountRecord, error) {
-	return queryAccounts(ctx, t.tx, "SELECT "+accountCols+" FROM "+accountJoins+" WHERE a.id = ANY($1)", idBytes(ids))
+func (s *Store) AccountsByID(ctx context.Context, ids []ledger.ID) ([]ledger.AccountRecord, error) {
+	return queryAccounts(ctx, s.pool, "SELECT "+accountCols+" FROM "+accountJoins+" WHERE a.id = ANY($1)", idBytes(ids))
 }
 
 func (t *tx) AccountsByKey(ctx context.Context, keys []int64) ([]ledger.AccountRecord, error) {
@@ -88,12 +90,12 @@ func (t *tx) TransfersAfter(ctx context.Context, ts int64, fn func(*ledger.Trans
 	return eachTransfer(ctx, t.tx, false, fn, "SELECT "+transferCols+" FROM transfers t WHERE t.ts > $1 ORDER BY t.ts", ts)
 }
 
-func (t *tx) TransfersByID(ctx context.Context, ids []ledger.ID) ([]ledger.TransferRecord, error) {
-	return collectTransfers(ctx, t.tx, "SELECT "+transferColsJoined+" FROM "+transferJoins+" WHERE t.id = ANY($1)", idBytes(ids))
+func (s *Store) TransfersByID(ctx context.Context, ids []ledger.ID) ([]ledger.TransferRecord, error) {
+	return collectTransfers(ctx, s.pool, "SELECT "+transferColsJoined+" FROM "+transferJoins+" WHERE t.id = ANY($1)", idBytes(ids))
 }
 
-func (t *tx) Resolutions(ctx context.Context, pendingTS []int64) (map[int64]ledger.TransferFlags, error) {
-	rows, err := t.tx.Query(ctx, "SELECT pending_ts, flags FROM transfers WHERE pending_ts = ANY($1)", pendingTS)
+func (s *Store) Resolutions(ctx context.Context, pendingTS []int64) (map[int64]ledger.TransferFlags, error) {
+	rows, err := s.pool.Query(ctx, "SELECT pending_ts, flags FROM transfers WHERE pending_ts = ANY($1)", pendingTS)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -107,11 +109,11 @@ func (t *tx) Resolutions(ctx context.Context, pendingTS []int64) (map[int64]ledg
 	return out, mapError(err)
 }
 
-func (t *tx) ExpiredPending(ctx context.Context, now int64, limit int) ([]ledger.TransferRecord, error) {
-	return collectTransfers(ctx, t.tx, "SELECT "+transferColsJoined+" FROM pending_timeouts pt "+
+func (s *Store) ExpiredPending(ctx context.Context, now int64, limit int) ([]ledger.TransferRecord, error) {
+	return collectTransfers(ctx, s.pool, "SELECT "+transferColsJoined+" FROM pending_timeouts pt "+
 		"JOIN transfers t ON t.ts = pt.pending_ts JOIN accounts da ON da.key = t.debit_account "+
 		"JOIN accounts ca ON ca.key = t.credit_account LEFT JOIN transfers p ON p.ts = t.pending_ts "+
-		"WHERE pt.expires_at <= $1 ORDER BY pt.expires_at LIMIT $2", now, limit)
+		"WHERE pt.expires_at <= $1 ORDER BY pt.expires_at, pt.pending_ts LIMIT $2", now, limit)
 }
 
 // transferSource feeds COPY without building a []any per row.

@@ -108,7 +108,7 @@ const walkSQL = `WITH RECURSIVE walk(ts, n) AS (
 	WHERE walk.n < $4 AND (CASE WHEN w.debit_account = $2 THEN w.debit_prev ELSE w.credit_prev END) >= $3
 		AND (CASE WHEN w.debit_account = $2 THEN w.debit_prev ELSE w.credit_prev END) > 0
 )
-SELECT ` + transferColsJoined + ` FROM walk JOIN ` + transferJoins + ` ON t.ts = walk.ts ORDER BY walk.n`
+SELECT ` + transferColsJoined + ` FROM walk JOIN transfers t ON t.ts = walk.ts` + transferIDJoins + ` ORDER BY walk.n`
 
 func (s *Store) WalkAccount(ctx context.Context, key, start, minTS int64, limit int) ([]ledger.TransferRecord, error) {
 	if start <= 0 || start < minTS || limit <= 0 {

@@ -15,8 +15,10 @@ const (
 		"t.pending_ts, t.timeout, t.reference, t.debit_prev, t.credit_prev, t.sides"
 	// transferColsJoined adds the accounts' ids and the pending transfer's id.
 	transferColsJoined = transferCols + ", da.id, ca.id, p.id"
-	transferJoins      = "transfers t JOIN accounts da ON da.key = t.debit_account " +
+	// transferIDJoins adds what transferColsJoined needs to "transfers t".
+	transferIDJoins = " JOIN accounts da ON da.key = t.debit_account " +
 		"JOIN accounts ca ON ca.key = t.credit_account LEFT JOIN transfers p ON p.ts = t.pending_ts"
+	transferJoins = "transfers t" + transferIDJoins
 	accountCols = "a.key, a.id, a.currency, a.code, a.flags, a.owner, a.ts, " +
 		"b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted, b.head_ts, b.height, b.levels"
 	accountJoins = "accounts a LEFT JOIN account_balances b ON b.key = a.key"
@@ -123,22 +125,6 @@ func int64Args(xs []int64) []any {
 	return args
 }
 
-func (t *tx) AccountsByID(ctx context.Context, ids []ledger.ID) ([]ledger.AccountRecord, error) {
-	var out []ledger.AccountRecord
-	err := inChunks(ids, func(c []ledger.ID) error {
-		q := "SELECT " + accountCols + " FROM " + accountJoins + " WHERE a.id IN (" + inList(len(c)) + ")"
-		return t.w.query(ctx, q, idArgs(c), func(v []driver.Value) error {
-			var a ledger.AccountRecord
-			if err := decodeAccount(anyValues(v), &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	return out, err
-}
-
 func (t *tx) AccountsByKey(ctx context.Context, keys []int64) ([]ledger.AccountRecord, error) {
 	var out []ledger.AccountRecord
 	err := inChunks(keys, func(c []int64) error {
@@ -164,50 +150,6 @@ func (t *tx) TransfersAfter(ctx context.Context, ts int64, fn func(*ledger.Trans
 			}
 			return fn(&r)
 		})
-}
-
-func (t *tx) TransfersByID(ctx context.Context, ids []ledger.ID) ([]ledger.TransferRecord, error) {
-	var out []ledger.TransferRecord
-	err := inChunks(ids, func(c []ledger.ID) error {
-		q := "SELECT " + transferColsJoined + " FROM " + transferJoins + " WHERE t.id IN (" + inList(len(c)) + ")"
-		return t.w.query(ctx, q, idArgs(c), func(v []driver.Value) error {
-			var r ledger.TransferRecord
-			if err := decodeTransfer(anyValues(v), &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
-	})
-	return out, err
-}
-
-func (t *tx) Resolutions(ctx context.Context, pendingTS []int64) (map[int64]ledger.TransferFlags, error) {
-	out := map[int64]ledger.TransferFlags{}
-	err := inChunks(pendingTS, func(c []int64) error {
-		q := "SELECT pending_ts, flags FROM transfers WHERE pending_ts IN (" + inList(len(c)) + ")"
-		return t.w.query(ctx, q, int64Args(c), func(v []driver.Value) error {
-			out[v[0].(int64)] = ledger.TransferFlags(v[1].(int64))
-			return nil
-		})
-	})
-	return out, err
-}
-
-func (t *tx) ExpiredPending(ctx context.Context, now int64, limit int) ([]ledger.TransferRecord, error) {
-	var out []ledger.TransferRecord
-	q := "SELECT " + transferColsJoined + " FROM pending_timeouts pt JOIN transfers t ON t.ts = pt.pending_ts " +
-		"JOIN accounts da ON da.key = t.debit_account JOIN accounts ca ON ca.key = t.credit_account " +
-		"LEFT JOIN transfers p ON p.ts = t.pending_ts WHERE pt.expires_at <= ? ORDER BY pt.expires_at LIMIT ?"
-	err := t.w.query(ctx, q, []any{now, int64(limit)}, func(v []driver.Value) error {
-		var r ledger.TransferRecord
-		if err := decodeTransfer(anyValues(v), &r); err != nil {
-			return err
-		}
-		out = append(out, r)
-		return nil
-	})
-	return out, err
 }
 
 // insertMany inserts n rows with m, up to insertRows rows per statement;

@@ -152,7 +152,7 @@ const walkSQL = `WITH RECURSIVE walk(ts, n) AS (
 	WHERE walk.n < ?4 AND (CASE WHEN w.debit_account = ?2 THEN w.debit_prev ELSE w.credit_prev END) >= ?3
 		AND (CASE WHEN w.debit_account = ?2 THEN w.debit_prev ELSE w.credit_prev END) > 0
 )
-SELECT ` + transferColsJoined + ` FROM walk JOIN ` + transferJoins + ` ON t.ts = walk.ts ORDER BY walk.n`
+SELECT ` + transferColsJoined + ` FROM walk JOIN transfers t ON t.ts = walk.ts` + transferIDJoins + ` ORDER BY walk.n`
 
 func (s *Store) WalkAccount(ctx context.Context, key, start, minTS int64, limit int) ([]ledger.TransferRecord, error) {
 	if start <= 0 || start < minTS || limit <= 0 {
@@ -230,4 +230,66 @@ func (sn *snapshot) ScanTimeouts(ctx context.Context, fn func(ledger.Timeout) er
 	return each(ctx, sn.tx, "SELECT pending_ts, expires_at FROM pending_timeouts ORDER BY pending_ts", nil, 2, func(v []any) error {
 		return fn(ledger.Timeout{PendingTS: asInt(v[0]), ExpiresAt: asInt(v[1])})
 	})
+}
+
+// Lookups for the engine's validation, on the reader pool.
+
+func (s *Store) AccountsByID(ctx context.Context, ids []ledger.ID) ([]ledger.AccountRecord, error) {
+	var out []ledger.AccountRecord
+	err := inChunks(ids, func(c []ledger.ID) error {
+		q := "SELECT " + accountCols + " FROM " + accountJoins + " WHERE a.id IN (" + inList(len(c)) + ")"
+		return each(ctx, s.db, q, idArgs(c), 14, func(v []any) error {
+			var a ledger.AccountRecord
+			if err := decodeAccount(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *Store) TransfersByID(ctx context.Context, ids []ledger.ID) ([]ledger.TransferRecord, error) {
+	var out []ledger.TransferRecord
+	err := inChunks(ids, func(c []ledger.ID) error {
+		q := "SELECT " + transferColsJoined + " FROM " + transferJoins + " WHERE t.id IN (" + inList(len(c)) + ")"
+		return each(ctx, s.db, q, idArgs(c), 17, func(v []any) error {
+			var r ledger.TransferRecord
+			if err := decodeTransfer(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *Store) Resolutions(ctx context.Context, pendingTS []int64) (map[int64]ledger.TransferFlags, error) {
+	out := map[int64]ledger.TransferFlags{}
+	err := inChunks(pendingTS, func(c []int64) error {
+		q := "SELECT pending_ts, flags FROM transfers WHERE pending_ts IN (" + inList(len(c)) + ")"
+		return each(ctx, s.db, q, int64Args(c), 2, func(v []any) error {
+			out[asInt(v[0])] = ledger.TransferFlags(asInt(v[1]))
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *Store) ExpiredPending(ctx context.Context, now int64, limit int) ([]ledger.TransferRecord, error) {
+	var out []ledger.TransferRecord
+	q := "SELECT " + transferColsJoined + " FROM pending_timeouts pt JOIN transfers t ON t.ts = pt.pending_ts " +
+		"JOIN accounts da ON da.key = t.debit_account JOIN accounts ca ON ca.key = t.credit_account " +
+		"LEFT JOIN transfers p ON p.ts = t.pending_ts WHERE pt.expires_at <= ? ORDER BY pt.expires_at, pt.pending_ts LIMIT ?"
+	err := each(ctx, s.db, q, []any{now, int64(limit)}, 17, func(v []any) error {
+		var r ledger.TransferRecord
+		if err := decodeTransfer(v, &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
 }

@@ -26,6 +26,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// checkpointInterval is how often the write-ahead log is copied into the
+// database file: often enough that the log stays a few megabytes long.
+const checkpointInterval = 200 * time.Millisecond
+
 // ErrLocked: another process is serving the database file.
 var ErrLocked = errors.New("database file in use by another process")
 
@@ -173,7 +177,7 @@ func lockFile(path string) (*os.File, error) {
 // background, so that the log stays short and the writer never waits.
 func (s *Store) checkpointer() {
 	defer s.ckptDone.Done()
-	t := time.NewTicker(checkpointEvery())
+	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -230,11 +234,4 @@ func mustSub(fsys embed.FS, dir string) fs.FS {
 		panic(err) // the directory is embedded at build time
 	}
 	return sub
-}
-
-func checkpointEvery() time.Duration {
-	if d, err := time.ParseDuration(os.Getenv("SLT_CKPT")); err == nil {
-		return d
-	}
-	return 200 * time.Millisecond
 }
