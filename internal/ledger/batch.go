@@ -71,11 +71,11 @@ type batch struct {
 	fullFlush bool
 
 	touched   []*entry
-	newByID   map[ID]*entry             // accounts created in this batch
-	created   map[ID]int                // transfers created in this batch → index in rows
-	stored    map[ID]*TransferRecord    // transfers found in the store
-	storedRes map[int64]TransferFlags   // resolutions found in the store, by pending ts
-	resolved  map[int64]TransferFlags   // resolutions made in this batch
+	newByID   map[ID]*entry           // accounts created in this batch
+	created   map[ID]int              // transfers created in this batch → index in rows
+	stored    map[ID]*TransferRecord  // transfers found in the store
+	storedRes map[int64]TransferFlags // resolutions found in the store, by pending ts
+	resolved  map[int64]TransferFlags // resolutions made in this batch
 
 	accountEvents, transferEvents int
 

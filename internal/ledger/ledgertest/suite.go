@@ -694,4 +694,3 @@ func testCheckDetectsTampering(t *testing.T, cfg Config) {
 		})
 	}
 }
-

@@ -18,7 +18,7 @@ const (
 	transferIDJoins = " JOIN accounts da ON da.key = t.debit_account " +
 		"JOIN accounts ca ON ca.key = t.credit_account LEFT JOIN transfers p ON p.ts = t.pending_ts"
 	transferJoins = "transfers t" + transferIDJoins
-	accountCols = "a.key, a.id, a.currency, a.code, a.flags, a.owner, a.ts, " +
+	accountCols   = "a.key, a.id, a.currency, a.code, a.flags, a.owner, a.ts, " +
 		"b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted, b.head_ts, b.height, b.levels"
 	accountJoins = "accounts a LEFT JOIN account_balances b ON b.key = a.key"
 )

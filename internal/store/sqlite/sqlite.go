@@ -5,7 +5,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-		"embed"
+	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
