@@ -77,20 +77,6 @@ func (c *cache) get(id ID) *entry {
 	return e
 }
 
-func (c *cache) getKey(key int64) *entry {
-	c.mu.RLock()
-	e := c.byKey[key]
-	c.mu.RUnlock()
-	return e
-}
-
-func (c *cache) len() int {
-	c.mu.RLock()
-	n := len(c.byID)
-	c.mu.RUnlock()
-	return n
-}
-
 // add inserts entries whose state is committed: readers see them at once.
 // Validator only.
 func (c *cache) add(es ...*entry) {

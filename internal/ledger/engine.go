@@ -100,7 +100,6 @@ var (
 	ErrTooMany = errors.New("too many events in one request")
 
 	errStale   = errors.New("the head moved: another writer committed")
-	errNoHold  = errors.New("no write transaction held")
 	errAborted = errors.New("an earlier batch failed")
 )
 
