@@ -12,13 +12,12 @@ import (
 // BenchCmd groups the benchmarks.
 type BenchCmd struct {
 	Ledger BenchLedgerCmd `cmd:"" help:"Benchmark the ledger engine in process."`
+	HTTP   BenchHTTPCmd   `cmd:"" name:"http" help:"Benchmark a running server through its API (a load generator)."`
 }
 
 // benchFlags are the knobs both benchmarks share.
 type benchFlags struct {
 	Accounts int           `default:"10000" help:"Accounts to create and pick from."`
-	Clients  int           `default:"32" help:"Concurrent clients."`
-	Batch    int           `default:"64" help:"Transfers per request."`
 	Duration time.Duration `default:"30s" help:"How long to measure."`
 	Hot      float64       `default:"0" help:"Fraction of transfers that credit one single account (0 to 1)."`
 	Rate     int           `default:"0" help:"Target transfers per second (open loop); 0 = as fast as possible."`
@@ -26,13 +25,10 @@ type benchFlags struct {
 	JSON     bool          `help:"Print one JSON object instead of a table."`
 }
 
-func (f *benchFlags) config(progress bool, g *Globals) bench.Config {
+func (f *benchFlags) config(clients, batch int, g *Globals) bench.Config {
 	c := bench.Config{
-		Accounts: f.Accounts, Clients: f.Clients, Batch: f.Batch, Duration: f.Duration,
-		Hot: f.Hot, Rate: f.Rate, Seed: f.Seed,
-	}
-	if progress {
-		c.Progress = g.stderr
+		Accounts: f.Accounts, Clients: clients, Batch: batch, Duration: f.Duration,
+		Hot: f.Hot, Rate: f.Rate, Seed: f.Seed, Progress: g.stderr,
 	}
 	return c
 }
@@ -40,6 +36,8 @@ func (f *benchFlags) config(progress bool, g *Globals) bench.Config {
 // BenchLedgerCmd runs the in-process engine benchmark.
 type BenchLedgerCmd struct {
 	benchFlags
+	Clients int `default:"32" help:"Concurrent clients."`
+	Batch   int `default:"64" help:"Transfers per request."`
 }
 
 // Run benchmarks the engine on --db.
@@ -51,7 +49,7 @@ func (b *BenchLedgerCmd) Run(ctx context.Context, g *Globals) error {
 	defer st.Close()
 	stats := bench.NewEngineStats()
 	eng := ledger.New(st, ledger.Options{Logger: g.log, OnBatch: stats.Observe})
-	res, err := bench.Ledger(ctx, eng, b.config(true, g), stats)
+	res, err := bench.Ledger(ctx, eng, b.config(b.Clients, b.Batch, g), stats)
 	if cerr := eng.Close(); err == nil {
 		err = cerr
 	}
@@ -59,6 +57,28 @@ func (b *BenchLedgerCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	res.Store, _ = store.Kind(g.DB)
+	if b.JSON {
+		return res.WriteJSON(g.stdout)
+	}
+	res.WriteTable(g.stdout)
+	return nil
+}
+
+// BenchHTTPCmd runs the load generator against a running server.
+type BenchHTTPCmd struct {
+	benchFlags
+	Clients int    `default:"128" help:"Concurrent clients, each with its own connection."`
+	Batch   int    `default:"1" help:"Transfers per request."`
+	Addr  string `default:"127.0.0.1:8080" env:"SLT_ADDR" help:"The server's address or URL."`
+	Token string `env:"SLT_ADMIN_TOKEN" help:"The operator token (default: $SLT_ADMIN_TOKEN)."`
+}
+
+// Run benchmarks the server at --addr.
+func (b *BenchHTTPCmd) Run(ctx context.Context, g *Globals) error {
+	res, err := bench.HTTP(ctx, bench.HTTPConfig{Config: b.config(b.Clients, b.Batch, g), Addr: b.Addr, Token: b.Token})
+	if err != nil {
+		return err
+	}
 	if b.JSON {
 		return res.WriteJSON(g.stdout)
 	}

@@ -2,15 +2,32 @@ package cli
 
 import (
 	"context"
-	"errors"
+	"os"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/server"
 )
+
+// Version is the server's version, set at build time with
+// -ldflags "-X github.com/shiliantong/shiliantong/internal/cli.Version=…".
+var Version = "dev"
 
 // ServeCmd runs the server.
 type ServeCmd struct {
-	Addr string `env:"SLT_ADDR" default:"127.0.0.1:8080" help:"Address to listen on."`
+	Addr            string        `env:"SLT_ADDR" default:"127.0.0.1:8080" help:"Address to listen on (port 0 picks a free one)."`
+	ShutdownTimeout time.Duration `default:"30s" help:"How long a shutdown waits for requests in flight."`
+	DebugAddr       string        `env:"SLT_DEBUG_ADDR" help:"If set, serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060. Keep it private."`
 }
 
 // Run serves until SIGTERM or SIGINT.
 func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
-	return errors.New("serve: not wired yet")
+	return server.Run(ctx, server.Config{
+		DB:              g.DB,
+		Addr:            s.Addr,
+		AdminToken:      os.Getenv("SLT_ADMIN_TOKEN"),
+		Version:         Version,
+		Logger:          g.log,
+		ShutdownTimeout: s.ShutdownTimeout,
+		DebugAddr:       s.DebugAddr,
+	})
 }

@@ -1,0 +1,125 @@
+// Package api is ShiLianTong's HTTP JSON API: routes, request decoding and
+// validation, authentication, and the mapping of domain errors to RFC 9457
+// problems. Handlers translate and call one service; they hold no business
+// rules. The OpenAPI 3.1 document is generated from the Go types.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
+)
+
+// Options are the API's dependencies.
+type Options struct {
+	Engine     *ledger.Engine
+	AdminToken string                          // the operator token for /v1/ledger
+	Ready      func(ctx context.Context) error // nil when the server can serve
+	Version    string
+	Logger     *slog.Logger
+}
+
+const operatorScheme = "operatorToken"
+
+// New returns the API's handler and its huma API (for the OpenAPI
+// document).
+func New(opts Options) (http.Handler, huma.API) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("ShiLianTong API", opts.Version)
+	cfg.Info.Description = "ShiLianTong (世链通) digital wallet and payments platform. " +
+		"Amounts are integers in the currency's minor units; errors are RFC 9457 problems with a stable code."
+	cfg.DocsPath = ""          // no documentation page that loads scripts from elsewhere
+	cfg.CreateHooks = nil      // no $schema links in every response
+	cfg.SchemasPath = ""
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		operatorScheme: {Type: "http", Scheme: "bearer",
+			Description: "The operator token: SLT_ADMIN_TOKEN, or the one the server generated in its data directory."},
+	}
+	a := humago.New(mux, cfg)
+	a.UseMiddleware(requireOperator(a, opts.AdminToken))
+
+	registerHealth(a, mux, opts)
+	registerLedger(a, opts.Engine)
+
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, problem(http.StatusNotFound, CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+
+			" (the API is described at /openapi.json)"))
+	})
+	return mux, a
+}
+
+// requireOperator checks the operator token on operations that ask for it.
+func requireOperator(a huma.API, token string) func(huma.Context, func(huma.Context)) {
+	want := []byte(token)
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if !needsScheme(ctx.Operation(), operatorScheme) {
+			next(ctx)
+			return
+		}
+		got, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+		if !ok || len(want) == 0 || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="shiliantong"`)
+			_ = huma.WriteErr(a, ctx, http.StatusUnauthorized, "a valid operator token is required (Authorization: Bearer …)")
+			return
+		}
+		next(ctx)
+	}
+}
+
+func needsScheme(op *huma.Operation, scheme string) bool {
+	for _, req := range op.Security {
+		if _, ok := req[scheme]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// writeProblem writes a problem outside huma (plain handlers).
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+type healthOutput struct {
+	Body struct {
+		Status string `json:"status" example:"ok"`
+	}
+}
+
+func registerHealth(a huma.API, mux *http.ServeMux, opts Options) {
+	huma.Register(a, huma.Operation{
+		OperationID: "healthz", Method: http.MethodGet, Path: "/healthz", Tags: []string{"Operations"},
+		Summary: "Liveness: the process is running",
+	}, func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
+		out := &healthOutput{}
+		out.Body.Status = "ok"
+		return out, nil
+	})
+	huma.Register(a, huma.Operation{
+		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Tags: []string{"Operations"},
+		Summary: "Readiness: the server can serve requests (its database answers)",
+		Errors:  []int{http.StatusServiceUnavailable},
+	}, func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
+		if opts.Ready != nil {
+			if err := opts.Ready(ctx); err != nil {
+				return nil, problem(http.StatusServiceUnavailable, CodeUnavailable, "not ready: "+err.Error())
+			}
+		}
+		out := &healthOutput{}
+		out.Body.Status = "ready"
+		return out, nil
+	})
+}

@@ -1,0 +1,163 @@
+// Package server runs ShiLianTong: it opens the store, starts the ledger
+// engine, serves the API and metrics, and shuts down gracefully.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/api"
+	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/store"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	DB         string // sqlite:PATH or a postgres:// URL
+	Addr       string // host:port to listen on; port 0 picks one
+	AdminToken string // the operator token; empty: read or create one in the data directory
+	Version    string
+	Logger     *slog.Logger
+	// ShutdownTimeout bounds how long a graceful shutdown waits for
+	// requests in flight.
+	ShutdownTimeout time.Duration
+	// DebugAddr, if set, serves Go's profiler there.
+	DebugAddr string
+	// Listening, if set, is called with the address once the server accepts
+	// connections.
+	Listening func(addr string)
+}
+
+// Run serves until ctx ends, then shuts down: it stops accepting
+// connections, lets requests in flight finish (their transfers commit),
+// commits what the engine has queued, and closes the store.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 30 * time.Second
+	}
+	st, err := store.Open(ctx, cfg.DB, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	token, source, err := adminToken(cfg.AdminToken, store.DataDir(cfg.DB))
+	if err != nil {
+		return err
+	}
+	m := newMetrics()
+	eng := ledger.New(st, ledger.Options{Logger: log, OnBatch: m.observeBatch})
+	m.watchQueue(eng.QueueDepth)
+	apiHandler, _ := api.New(api.Options{
+		Engine:     eng,
+		AdminToken: token,
+		Version:    cfg.Version,
+		Logger:     log,
+		Ready: func(ctx context.Context) error {
+			_, err := st.ReadHead(ctx)
+			return err
+		},
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("/", m.instrument(apiHandler))
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		eng.Close()
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	addr := ln.Addr().String()
+	kind, _ := store.Kind(cfg.DB)
+	log.Info("ShiLianTong is serving", "url", "http://"+addr, "store", kind, "admin_token", source,
+		"openapi", "http://"+addr+"/openapi.json")
+	if cfg.Listening != nil {
+		cfg.Listening(addr)
+	}
+	if cfg.DebugAddr != "" {
+		go serveDebug(cfg.DebugAddr, log)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		eng.Close()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("serve", "err", err)
+	}
+	eng.Close()
+	log.Info("stopped")
+	return shutdownErr
+}
+
+// adminToken returns the operator token and where it came from: the
+// environment, or a file in the data directory created on first start.
+func adminToken(fromEnv, dataDir string) (token, source string, err error) {
+	if fromEnv != "" {
+		return fromEnv, "from SLT_ADMIN_TOKEN", nil
+	}
+	path := filepath.Join(dataDir, "admin-token")
+	if b, err := os.ReadFile(path); err == nil {
+		if t := strings.TrimSpace(string(b)); t != "" {
+			return t, "in " + path, nil
+		}
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", "", fmt.Errorf("admin token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(raw[:])
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", "", fmt.Errorf("admin token: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("admin token: %w", err)
+	}
+	return token, "generated in " + path, nil
+}
+
+// serveDebug serves the profiler on its own listener, never on the API's.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiler listening", "url", "http://"+addr+"/debug/pprof/")
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Warn("profiler", "err", err)
+	}
+}
