@@ -39,8 +39,8 @@ func New(opts Options) (http.Handler, huma.API) {
 	cfg := huma.DefaultConfig("ShiLianTong API", opts.Version)
 	cfg.Info.Description = "ShiLianTong (世链通) digital wallet and payments platform. " +
 		"Amounts are integers in the currency's minor units; errors are RFC 9457 problems with a stable code."
-	cfg.DocsPath = ""          // no documentation page that loads scripts from elsewhere
-	cfg.CreateHooks = nil      // no $schema links in every response
+	cfg.DocsPath = ""     // no documentation page that loads scripts from elsewhere
+	cfg.CreateHooks = nil // no $schema links in every response
 	cfg.SchemasPath = ""
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		operatorScheme: {Type: "http", Scheme: "bearer",

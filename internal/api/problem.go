@@ -12,12 +12,12 @@ import (
 // Problem is an RFC 9457 problem details object with a stable
 // machine-readable code. Every error the API returns is one.
 type Problem struct {
-	Type     string               `json:"type,omitempty" doc:"A URI reference that identifies the problem type."`
-	Title    string               `json:"title" doc:"A short summary of the problem type."`
-	Status   int                  `json:"status" doc:"The HTTP status code."`
-	Code     string               `json:"code" doc:"A stable machine-readable code, e.g. invalid_request or account_not_found."`
-	Detail   string               `json:"detail,omitempty" doc:"An explanation specific to this occurrence."`
-	Instance string               `json:"instance,omitempty" doc:"A URI reference that identifies this occurrence."`
+	Type     string              `json:"type,omitempty" doc:"A URI reference that identifies the problem type."`
+	Title    string              `json:"title" doc:"A short summary of the problem type."`
+	Status   int                 `json:"status" doc:"The HTTP status code."`
+	Code     string              `json:"code" doc:"A stable machine-readable code, e.g. invalid_request or account_not_found."`
+	Detail   string              `json:"detail,omitempty" doc:"An explanation specific to this occurrence."`
+	Instance string              `json:"instance,omitempty" doc:"A URI reference that identifies this occurrence."`
 	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"The individual problems with the request, with their location."`
 }
 

@@ -69,8 +69,8 @@ type BenchHTTPCmd struct {
 	benchFlags
 	Clients int    `default:"128" help:"Concurrent clients, each with its own connection."`
 	Batch   int    `default:"1" help:"Transfers per request."`
-	Addr  string `default:"127.0.0.1:8080" env:"SLT_ADDR" help:"The server's address or URL."`
-	Token string `env:"SLT_ADMIN_TOKEN" help:"The operator token (default: $SLT_ADMIN_TOKEN)."`
+	Addr    string `default:"127.0.0.1:8080" env:"SLT_ADDR" help:"The server's address or URL."`
+	Token   string `env:"SLT_ADMIN_TOKEN" help:"The operator token (default: $SLT_ADMIN_TOKEN)."`
 }
 
 // Run benchmarks the server at --addr.
