@@ -3,6 +3,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -80,11 +81,7 @@ type exitCode int
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func asExit(err error, ec *exitCode) bool {
-	e, ok := err.(exitCode)
-	if ok {
-		*ec = e
-	}
-	return ok
+	return errors.As(err, ec)
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

@@ -8,22 +8,22 @@ import (
 
 // CheckReport is what Check found.
 type CheckReport struct {
-	Head       Head
-	Accounts   int
-	Transfers  int
-	Pending    int // pending transfers neither posted nor voided
-	Currencies []CurrencyTotals
+	Head       Head             `json:"head"`
+	Accounts   int              `json:"accounts"`
+	Transfers  int              `json:"transfers"`
+	Pending    int              `json:"pending_transfers"` // neither posted nor voided
+	Currencies []CurrencyTotals `json:"currencies"`
 	// Violations describes broken invariants, at most maxViolations of
 	// them; ViolationCount counts all.
-	Violations     []string
-	ViolationCount int
+	Violations     []string `json:"violations"`
+	ViolationCount int      `json:"violation_count"`
 }
 
 // CurrencyTotals sums the balances of every account in one currency.
 // Double entry makes debits equal credits, pending and posted alike.
 type CurrencyTotals struct {
-	Currency string
-	Accounts int
+	Currency string `json:"currency"`
+	Accounts int    `json:"accounts"`
 	Balance
 }
 

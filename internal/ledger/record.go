@@ -12,12 +12,12 @@ import (
 // transaction locks and updates it, which orders all commits, also those of
 // several processes sharing one PostgreSQL database.
 type Head struct {
-	LastTS         int64 // the newest timestamp given to an account or transfer
-	LastAccountKey int64 // the newest internal account key
+	LastTS         int64 `json:"last_ts"`          // the newest timestamp given to an account or transfer
+	LastAccountKey int64 `json:"last_account_key"` // the newest internal account key
 	// CheckpointTS: every account row reflects every transfer with a
 	// timestamp at or before it. Transfers after it (the tail) are applied
 	// on top of the rows when accounts are read; see flush.go.
-	CheckpointTS int64
+	CheckpointTS int64 `json:"checkpoint_ts"`
 }
 
 // ChainState is an account's position in its chain of transfers: its
