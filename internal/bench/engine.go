@@ -30,7 +30,7 @@ func Ledger(ctx context.Context, eng *ledger.Engine, cfg Config, stats *EngineSt
 		return Result{}, err
 	}
 	stats.reset()
-	r := run(ctx, cfg, accounts, func(ctx context.Context, ts []ledger.Transfer) (int, error) {
+	submit := func(ctx context.Context, ts []ledger.Transfer) (int, error) {
 		res, err := eng.CreateTransfers(ctx, ts)
 		if err != nil {
 			return 0, err
@@ -42,7 +42,8 @@ func Ledger(ctx context.Context, eng *ledger.Engine, cfg Config, stats *EngineSt
 			}
 		}
 		return failed, nil
-	})
+	}
+	r := run(ctx, cfg, accounts, func() submitter { return submit })
 	r.Mode = "ledger"
 	r.Batches, r.MeanBatch, r.CommitP99Ms = stats.summary()
 	r.MaxRSSMiB = maxRSSMiB()

@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,8 +33,13 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (Result, error) {
 	if !strings.Contains(base, "://") {
 		base = "http://" + base
 	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return Result{}, fmt.Errorf("bad server address %q", cfg.Addr)
+	}
 	c := &httpClient{
 		base:  strings.TrimSuffix(base, "/"),
+		host:  u.Host,
 		token: cfg.Token,
 		http: &http.Client{
 			Timeout: 30 * time.Second,
@@ -53,7 +58,24 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := run(ctx, cfg.Config, accounts, c.transfers)
+	var mu sync.Mutex
+	var conns []*rawConn
+	r := run(ctx, cfg.Config, accounts, func() submitter {
+		rc := &rawConn{}
+		mu.Lock()
+		conns = append(conns, rc)
+		mu.Unlock()
+		return func(_ context.Context, ts []ledger.Transfer) (int, error) {
+			failed, err := rc.post(c, ts)
+			if err != nil {
+				rc.close() // a fresh connection next time
+			}
+			return failed, err
+		}
+	})
+	for _, rc := range conns {
+		rc.close()
+	}
 	r.Mode = "http"
 	r.ServerRSSMiB = c.serverRSS(ctx)
 	r.MaxRSSMiB = maxRSSMiB()
@@ -61,9 +83,8 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (Result, error) {
 }
 
 type httpClient struct {
-	base, token string
-	http        *http.Client
-	bufs        sync.Pool
+	base, host, token string
+	http              *http.Client
 }
 
 func (c *httpClient) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
@@ -136,58 +157,85 @@ func (c *httpClient) createAccounts(ctx context.Context, as []ledger.Account) er
 	}
 }
 
-// transfers posts one request; the body is written by hand, which costs
-// the load generator a fraction of what encoding/json would on a machine
-// it shares with the server.
-func (c *httpClient) transfers(ctx context.Context, ts []ledger.Transfer) (int, error) {
-	buf, _ := c.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = &bytes.Buffer{}
+// rawConn is one client's keep-alive HTTP/1.1 connection to the server.
+// Requests are written by hand and answers read with http.ReadResponse: the
+// load generator shares the machine with the server it measures, and
+// net/http's client costs several times more per request.
+type rawConn struct {
+	nc   net.Conn
+	r    *bufio.Reader
+	body bytes.Buffer
+	req  bytes.Buffer
+}
+
+func (rc *rawConn) close() {
+	if rc.nc != nil {
+		rc.nc.Close()
+		rc.nc = nil
 	}
-	defer c.bufs.Put(buf)
-	buf.Reset()
-	buf.WriteString(`{"transfers":[`)
+}
+
+func (rc *rawConn) post(c *httpClient, ts []ledger.Transfer) (int, error) {
+	if rc.nc == nil {
+		nc, err := net.DialTimeout("tcp", c.host, 5*time.Second)
+		if err != nil {
+			return 0, err
+		}
+		rc.nc, rc.r = nc, bufio.NewReaderSize(nc, 16<<10)
+	}
+	b := &rc.body
+	b.Reset()
+	b.WriteString(`{"transfers":[`)
 	for i := range ts {
 		t := &ts[i]
 		if i > 0 {
-			buf.WriteByte(',')
+			b.WriteByte(',')
 		}
-		buf.WriteString(`{"id":"`)
-		buf.WriteString(t.ID.String())
-		buf.WriteString(`","debit_account_id":"`)
-		buf.WriteString(t.DebitAccountID.String())
-		buf.WriteString(`","credit_account_id":"`)
-		buf.WriteString(t.CreditAccountID.String())
-		buf.WriteString(`","amount":`)
-		buf.WriteString(strconv.FormatInt(t.Amount, 10))
-		buf.WriteString(`,"currency":"`)
-		buf.WriteString(t.Currency)
-		buf.WriteString(`","code":`)
-		buf.WriteString(strconv.Itoa(int(t.Code)))
-		buf.WriteString(`}`)
+		b.WriteString(`{"id":"`)
+		b.WriteString(t.ID.String())
+		b.WriteString(`","debit_account_id":"`)
+		b.WriteString(t.DebitAccountID.String())
+		b.WriteString(`","credit_account_id":"`)
+		b.WriteString(t.CreditAccountID.String())
+		b.WriteString(`","amount":`)
+		b.WriteString(strconv.FormatInt(t.Amount, 10))
+		b.WriteString(`,"currency":"`)
+		b.WriteString(t.Currency)
+		b.WriteString(`","code":`)
+		b.WriteString(strconv.Itoa(int(t.Code)))
+		b.WriteString(`}`)
 	}
-	buf.WriteString(`]}`)
-	status, body, err := c.do(ctx, http.MethodPost, "/v1/ledger/transfers", buf.Bytes())
+	b.WriteString(`]}`)
+	q := &rc.req
+	q.Reset()
+	q.WriteString("POST /v1/ledger/transfers HTTP/1.1\r\nHost: ")
+	q.WriteString(c.host)
+	q.WriteString("\r\nAuthorization: Bearer ")
+	q.WriteString(c.token)
+	q.WriteString("\r\nContent-Type: application/json\r\nContent-Length: ")
+	q.WriteString(strconv.Itoa(b.Len()))
+	q.WriteString("\r\n\r\n")
+	q.Write(b.Bytes())
+	_ = rc.nc.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := rc.nc.Write(q.Bytes()); err != nil {
+		return 0, err
+	}
+	resp, err := http.ReadResponse(rc.r, nil)
 	if err != nil {
 		return 0, err
 	}
-	if status != http.StatusOK {
-		return 0, fmt.Errorf("transfers: %d %s", status, truncate(body))
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return 0, err
 	}
-	var out struct {
-		Results []struct {
-			Status string `json:"status"`
-		} `json:"results"`
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("transfers: %d %s", resp.StatusCode, truncate(body))
 	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		return 0, fmt.Errorf("transfers: %w", err)
-	}
-	failed := len(ts) - len(out.Results)
-	for _, r := range out.Results {
-		if r.Status != "created" {
-			failed++
-		}
-	}
+	// The answer is {"results":[{"id":…,"status":"created"},…]}: count
+	// the results and those not created without decoding the rest.
+	results := bytes.Count(body, []byte(`"status":`))
+	failed := len(ts) - results + results - bytes.Count(body, []byte(`"status":"created"`))
 	return failed, nil
 }
 

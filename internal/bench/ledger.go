@@ -149,8 +149,9 @@ func (w *workload) next(buf []ledger.Transfer) []ledger.Transfer {
 	return buf
 }
 
-// run drives clients that call submit for cfg.Duration and measures them.
-func run(ctx context.Context, cfg Config, accounts []ledger.ID, submit submitter) Result {
+// run drives clients that call their submitter for cfg.Duration and
+// measures them. Each client gets its own submitter from newSubmitter.
+func run(ctx context.Context, cfg Config, accounts []ledger.ID, newSubmitter func() submitter) Result {
 	var (
 		wg       sync.WaitGroup
 		done     atomic.Int64 // transfers acknowledged
@@ -171,6 +172,7 @@ func run(ctx context.Context, cfg Config, accounts []ledger.ID, submit submitter
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			submit := newSubmitter()
 			w := &workload{cfg: cfg, accounts: accounts, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
 			h := newHistogram()
 			var buf []ledger.Transfer

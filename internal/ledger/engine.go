@@ -686,7 +686,9 @@ func (e *Engine) writeTx(ctx context.Context, c *committer, p *plan) (err error)
 	}
 	p.written = time.Now()
 	if err := tx.Commit(ctx); err != nil {
-		p.unknown = true
+		// A duplicate id or a serialisation failure at commit time means the
+		// store rolled back; any other error leaves the outcome unknown.
+		p.unknown = !errors.Is(err, ErrDuplicate) && !errors.Is(err, ErrConflict)
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -49,7 +49,8 @@ type Tx interface {
 	// reported as ErrDuplicate.
 	InsertAccounts(ctx context.Context, accounts []AccountRecord) error
 	// InsertTransfers appends transfers. An id that already exists is
-	// reported as ErrDuplicate (and the transaction must be rolled back).
+	// reported as ErrDuplicate, here or by Commit (the store may send its
+	// writes with the commit); either way nothing of the transaction stays.
 	InsertTransfers(ctx context.Context, transfers []TransferRecord) error
 	// InsertTimeouts records when pending transfers expire.
 	InsertTimeouts(ctx context.Context, timeouts []Timeout) error
@@ -61,6 +62,8 @@ type Tx interface {
 	// SetHead updates the head row.
 	SetHead(ctx context.Context, h Head) error
 
+	// Commit makes the transaction durable. ErrDuplicate or ErrConflict
+	// means it was rolled back; any other error leaves the outcome unknown.
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
 }

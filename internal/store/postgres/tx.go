@@ -1,0 +1,223 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
+)
+
+// The engine's write transaction costs two round trips: one to begin and
+// lock the head, one that sends every write and the commit together (a
+// pipelined batch). On a busy two-core machine each round trip is a wake-up
+// of the database process, which is what a batch mostly waits for.
+
+const lockHead = "SELECT last_ts, last_account_key, checkpoint_ts FROM ledger_head WHERE id = 1 FOR UPDATE"
+
+// Begin starts the engine's write transaction and locks the head row,
+// which orders the commits of every process.
+func (s *Store) Begin(ctx context.Context) (ledger.Tx, ledger.Head, error) {
+	if s.w == nil {
+		return nil, ledger.Head{}, errors.New("postgres: store opened read-only")
+	}
+	if s.w.IsClosed() {
+		if err := s.reconnect(ctx); err != nil {
+			return nil, ledger.Head{}, err
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue("BEGIN ISOLATION LEVEL READ COMMITTED")
+	b.Queue(lockHead)
+	br := s.w.SendBatch(ctx, b)
+	var h ledger.Head
+	_, err := br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(&h.LastTS, &h.LastAccountKey, &h.CheckpointTS)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_, _ = s.w.Exec(ctx, "ROLLBACK")
+		return nil, ledger.Head{}, fmt.Errorf("postgres: begin and lock head: %w", mapError(err))
+	}
+	return &tx{conn: s.w}, h, nil
+}
+
+func (s *Store) reconnect(ctx context.Context) error {
+	w, err := pgx.ConnectConfig(ctx, s.w.Config())
+	if err != nil {
+		return fmt.Errorf("postgres: reconnect writer: %w", err)
+	}
+	s.w = w
+	return nil
+}
+
+type tx struct {
+	conn  *pgx.Conn
+	batch pgx.Batch
+	names []string // what each queued statement does, for errors
+	done  bool
+}
+
+func (t *tx) queue(name, sql string, args ...any) {
+	t.batch.Queue(sql, args...)
+	t.names = append(t.names, name)
+}
+
+// flush sends the queued statements and reads their results in order.
+func (t *tx) flush(ctx context.Context) error {
+	if t.batch.Len() == 0 {
+		return nil
+	}
+	br := t.conn.SendBatch(ctx, &t.batch)
+	var err error
+	for _, name := range t.names {
+		if _, err = br.Exec(); err != nil {
+			err = fmt.Errorf("postgres: %s: %w", name, mapError(err))
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("postgres: %w", mapError(cerr))
+	}
+	t.batch, t.names = pgx.Batch{}, nil
+	return err
+}
+
+// Commit sends the queued writes and the commit in one round trip. A
+// failed write aborts the transaction, so COMMIT rolls it back: a
+// duplicate id reported here means nothing was committed.
+func (t *tx) Commit(ctx context.Context) error {
+	t.queue("commit", "COMMIT")
+	t.done = true
+	if err := t.flush(ctx); err != nil {
+		// The failed statement aborted the transaction; the commands after it
+		// in the pipeline may not have run. End it either way.
+		_, _ = t.conn.Exec(ctx, "ROLLBACK")
+		return err
+	}
+	return nil
+}
+
+func (t *tx) Rollback(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	t.batch, t.names = pgx.Batch{}, nil
+	if _, err := t.conn.Exec(ctx, "ROLLBACK"); err != nil {
+		return fmt.Errorf("postgres: rollback: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) SetHead(_ context.Context, h ledger.Head) error {
+	t.queue("set head", "UPDATE ledger_head SET last_ts = $1, last_account_key = $2, checkpoint_ts = $3 WHERE id = 1",
+		h.LastTS, h.LastAccountKey, h.CheckpointTS)
+	return nil
+}
+
+// Reads inside the transaction (resync) see the queued writes.
+
+func (t *tx) AccountsByKey(ctx context.Context, keys []int64) ([]ledger.AccountRecord, error) {
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	return queryAccounts(ctx, t.conn, "SELECT "+accountCols+" FROM "+accountJoins+" WHERE a.key = ANY($1)", keys)
+}
+
+func (t *tx) TransfersAfter(ctx context.Context, ts int64, fn func(*ledger.TransferRecord) error) error {
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	return eachTransfer(ctx, t.conn, false, fn, "SELECT "+transferCols+" FROM transfers t WHERE t.ts > $1 ORDER BY t.ts", ts)
+}
+
+// InsertTransfers inserts the transfers from arrays, one statement for the
+// whole batch.
+func (t *tx) InsertTransfers(_ context.Context, rs []ledger.TransferRecord) error {
+	n := len(rs)
+	var (
+		ts, debit, credit, amount, dprev, cprev = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		ids, sides                              = make([][]byte, n), make([][]byte, n)
+		currency, reference                     = make([]string, n), make([]string, n)
+		code, flags, timeout                    = make([]int32, n), make([]int32, n), make([]int32, n)
+		pending                                 = make([]*int64, n)
+	)
+	buf := make([]byte, 0, n*64)
+	for i := range rs {
+		r := &rs[i]
+		ts[i], ids[i], debit[i], credit[i], amount[i] = r.TS, r.ID[:], r.DebitKey, r.CreditKey, r.Amount
+		currency[i], code[i], flags[i], timeout[i], reference[i] = r.Currency, int32(r.Code), int32(r.Flags), int32(r.TimeoutSeconds), r.Reference
+		dprev[i], cprev[i] = r.Debit.PrevTS, r.Credit.PrevTS
+		if r.PendingTS != 0 {
+			pending[i] = &r.PendingTS
+		}
+		start := len(buf)
+		buf = ledger.EncodeSides(buf, r.TS, &r.Debit, &r.Credit)
+		sides[i] = buf[start:len(buf):len(buf)]
+	}
+	t.queue("insert transfers", `INSERT INTO transfers (ts, id, debit_account, credit_account, amount, currency, code, flags,
+		pending_ts, timeout, reference, debit_prev, credit_prev, sides)
+		SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::int[],
+			$8::int[], $9::bigint[], $10::int[], $11::text[], $12::bigint[], $13::bigint[], $14::bytea[])`,
+		ts, ids, debit, credit, amount, currency, code, flags, pending, timeout, reference, dprev, cprev, sides)
+	return nil
+}
+
+func (t *tx) InsertAccounts(_ context.Context, as []ledger.AccountRecord) error {
+	n := len(as)
+	keys, stamps := make([]int64, n), make([]int64, n)
+	ids := make([][]byte, n)
+	currency, owner := make([]string, n), make([]string, n)
+	code, flags := make([]int32, n), make([]int32, n)
+	for i := range as {
+		a := &as[i]
+		keys[i], ids[i], currency[i], code[i], flags[i], owner[i], stamps[i] = a.Key, a.ID[:], a.Currency, int32(a.Code), int32(a.Flags), a.Owner, a.Timestamp
+	}
+	t.queue("insert accounts", `INSERT INTO accounts (key, id, currency, code, flags, owner, ts)
+		SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::int[], $5::int[], $6::text[], $7::bigint[])`,
+		keys, ids, currency, code, flags, owner, stamps)
+	return nil
+}
+
+// WriteAccountChains upserts rows; a row already at a newer transfer than
+// the state given stays as it is.
+func (t *tx) WriteAccountChains(_ context.Context, as []ledger.AccountRecord) error {
+	n := len(as)
+	key, dp, dpo, cp, cpo, head, height := make([]int64, n), make([]int64, n), make([]int64, n),
+		make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	levels := make([][]byte, n)
+	for i := range as {
+		c := &as[i].Chain
+		key[i], dp[i], dpo[i], cp[i], cpo[i] = as[i].Key, c.DebitsPending, c.DebitsPosted, c.CreditsPending, c.CreditsPosted
+		head[i], height[i], levels[i] = c.HeadTS, int64(c.Height), ledger.EncodeLevels(nil, c.Levels)
+	}
+	t.queue("write account rows", `INSERT INTO account_balances AS b (key, debits_pending, debits_posted, credits_pending,
+		credits_posted, head_ts, height, levels)
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bytea[])
+		ON CONFLICT (key) DO UPDATE SET debits_pending = excluded.debits_pending, debits_posted = excluded.debits_posted,
+			credits_pending = excluded.credits_pending, credits_posted = excluded.credits_posted,
+			head_ts = excluded.head_ts, height = excluded.height, levels = excluded.levels
+		WHERE excluded.head_ts > b.head_ts`, key, dp, dpo, cp, cpo, head, height, levels)
+	return nil
+}
+
+func (t *tx) InsertTimeouts(_ context.Context, ts []ledger.Timeout) error {
+	pending, expires := make([]int64, len(ts)), make([]int64, len(ts))
+	for i, x := range ts {
+		pending[i], expires[i] = x.PendingTS, x.ExpiresAt
+	}
+	t.queue("insert timeouts", "INSERT INTO pending_timeouts (pending_ts, expires_at) SELECT * FROM unnest($1::bigint[], $2::bigint[])",
+		pending, expires)
+	return nil
+}
+
+func (t *tx) DeleteTimeouts(_ context.Context, pendingTS []int64) error {
+	t.queue("delete timeouts", "DELETE FROM pending_timeouts WHERE pending_ts = ANY($1)", pendingTS)
+	return nil
+}
