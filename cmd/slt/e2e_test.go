@@ -171,7 +171,7 @@ func (s *server) createAccount(t testing.TB, id ledger.ID, flags string) {
 	t.Helper()
 	status, body := s.post(t, "/v1/ledger/accounts", fmt.Sprintf(`{"id":%q,"currency":"CNY","code":1,"flags":[%s]}`, id, flags))
 	if status != 201 && status != 200 {
-		t.Fatalf("create account: %d %s", status, body)
+		t.Fatalf("create account: %d %s\nserver log:\n%s", status, body, s.stderr)
 	}
 }
 

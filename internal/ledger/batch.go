@@ -762,6 +762,12 @@ func (b *batch) finish(reqs []*request) *plan {
 	recs, flushed, checkpoint := e.flush.chunk(b, head)
 	p.flushRecs, p.flushed = recs, flushed
 	head.CheckpointTS = max(head.CheckpointTS, checkpoint)
+	writes := len(p.accountRows)+len(p.rows)+len(p.timeoutsAdd)+len(p.timeoutsDel)+len(p.flushRecs) > 0
+	if writes && head.LastTS == b.base.LastTS {
+		// Every commit moves the head to a newer timestamp: the chain of
+		// commits is keyed by it.
+		head.LastTS = b.takeTS()
+	}
 	p.head = head
 	for _, en := range b.touched {
 		if en.workGen != b.gen {
@@ -825,8 +831,8 @@ func (p *plan) writeTo(ctx context.Context, tx Tx) error {
 		}
 	}
 	if p.head != p.base {
-		if err := tx.SetHead(ctx, p.head); err != nil {
-			return fmt.Errorf("set head: %w", err)
+		if err := tx.Advance(ctx, p.base, p.head); err != nil {
+			return fmt.Errorf("record commit: %w", err)
 		}
 	}
 	return nil

@@ -1,11 +1,13 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -524,11 +526,14 @@ func (e *Engine) abort(p *plan) {
 		e.spec = p.held
 		counts = false
 	case errors.Is(p.err, ErrConflict), p.unknown:
-		// A commit may or may not have happened: trust nothing in memory.
+		// A commit may or may not have happened, or another writer's
+		// transaction collided with this one: trust nothing in memory.
 		e.headKnown = false
 		e.cache.clear()
 		e.flush.reset()
-		e.log.Warn("ledger: batch will be built again", "err", p.err)
+		if p.unknown {
+			e.log.Warn("ledger: batch will be built again", "err", p.err)
+		}
 	default:
 		e.log.Error("ledger: batch failed", "err", p.err, "requests", len(p.reqs))
 		failP = true
@@ -541,6 +546,9 @@ func (e *Engine) abort(p *plan) {
 			}
 			switch {
 			case q == p && failP, r.attempts > maxAttempts:
+				if !failP {
+					e.log.Warn("ledger: request failed after retries", "attempts", r.attempts, "err", p.err)
+				}
 				r.reply(fmt.Errorf("%w: %v", ErrUnavailable, p.err))
 			default:
 				again = append(again, r)
@@ -617,6 +625,11 @@ func (e *Engine) commitLoop() {
 type committer struct {
 	held     Tx
 	heldHead Head
+	// lockFirstUntil: after another writer was seen, batches take the head
+	// lock before their writes, for a while. Writers that all lock first
+	// queue on one row; writers that lock nothing before writing account
+	// rows could deadlock on those rows.
+	lockFirstUntil time.Time
 }
 
 func (c *committer) release(ctx context.Context, e *Engine) {
@@ -631,12 +644,13 @@ func (c *committer) release(ctx context.Context, e *Engine) {
 // write commits one plan, then publishes it and answers its requests.
 func (e *Engine) write(ctx context.Context, c *committer, p *plan) error {
 	started := time.Now()
-	if !p.empty() || !e.store.Exclusive() || c.held != nil {
+	p.written = started
+	if !p.empty() || c.held != nil {
 		if err := e.writeTx(ctx, c, p); err != nil {
 			return err
 		}
 	}
-	written := time.Now()
+	committed := time.Now()
 	for _, en := range p.newEntries {
 		en.pub.Store(&snapshot{})
 	}
@@ -649,49 +663,82 @@ func (e *Engine) write(ctx context.Context, c *committer, p *plan) error {
 	}
 	if e.opts.OnBatch != nil {
 		p.stats.Write = p.written.Sub(started)
-		p.stats.Commit = written.Sub(p.written)
+		p.stats.Commit = committed.Sub(p.written)
 		e.opts.OnBatch(p.stats)
 	}
 	return nil
 }
 
+// writeTx writes and commits one plan. Normally it takes no lock: the
+// commit fails with ErrHeadMoved if another batch committed on the plan's
+// base. Then it locks the head, brings the account rows up to date in that
+// transaction, keeps it, and reports errStale: the validator builds the
+// batch again on the held head, and that one commits.
 func (e *Engine) writeTx(ctx context.Context, c *committer, p *plan) (err error) {
-	tx, head := c.held, c.heldHead
-	c.held = nil
-	if tx == nil {
+	tx := c.held
+	switch {
+	case tx != nil:
+		c.held = nil
+		if c.heldHead != p.base {
+			return e.hold(ctx, c, p, tx, c.heldHead)
+		}
+	case time.Now().Before(c.lockFirstUntil):
+		var head Head
 		if tx, head, err = e.store.Begin(ctx); err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
-	}
-	defer func() {
-		if err != nil && !p.unknown && c.held == nil {
-			if rerr := tx.Rollback(ctx); rerr != nil {
-				e.log.Warn("ledger: rollback", "err", rerr)
-			}
+		if head != p.base {
+			c.lockFirstUntil = time.Now().Add(lockFirstFor)
+			return e.hold(ctx, c, p, tx, head)
 		}
-	}()
-	if head.LastTS != p.base.LastTS || head.LastAccountKey != p.base.LastAccountKey {
-		// Another writer committed since the plan was built. Keep the head
-		// locked, bring the account rows up to date in this transaction,
-		// and let the validator build the batch again on this head.
-		recs, err := resyncTx(ctx, tx, &head)
-		if err != nil {
-			return fmt.Errorf("resync: %w", err)
+	default:
+		if tx, err = e.store.BeginUnlocked(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
 		}
-		c.held, c.heldHead, p.held, p.resynced = tx, head, head, recs
-		return errStale
 	}
 	if err := p.writeTo(ctx, tx); err != nil {
+		_ = tx.Rollback(ctx)
+		if errors.Is(err, ErrHeadMoved) {
+			c.lockFirstUntil = time.Now().Add(lockFirstFor)
+			return e.lockAndHold(ctx, c, p)
+		}
 		return err
 	}
 	p.written = time.Now()
 	if err := tx.Commit(ctx); err != nil {
+		if errors.Is(err, ErrHeadMoved) || errors.Is(err, ErrConflict) {
+			c.lockFirstUntil = time.Now().Add(lockFirstFor)
+		}
+		if errors.Is(err, ErrHeadMoved) {
+			return e.lockAndHold(ctx, c, p)
+		}
 		// A duplicate id or a serialisation failure at commit time means the
 		// store rolled back; any other error leaves the outcome unknown.
 		p.unknown = !errors.Is(err, ErrDuplicate) && !errors.Is(err, ErrConflict)
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// lockAndHold takes the head lock after a plan found the head moved.
+func (e *Engine) lockAndHold(ctx context.Context, c *committer, p *plan) error {
+	tx, head, err := e.store.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	return e.hold(ctx, c, p, tx, head)
+}
+
+// hold brings the account rows up to date inside tx, which holds the head,
+// and keeps tx for the plan the validator builds again.
+func (e *Engine) hold(ctx context.Context, c *committer, p *plan, tx Tx, head Head) error {
+	recs, err := resyncTx(ctx, tx, &head)
+	if err != nil {
+		_ = tx.Rollback(ctx)
+		return fmt.Errorf("resync: %w", err)
+	}
+	c.held, c.heldHead, p.held, p.resynced = tx, head, head, recs
+	return errStale
 }
 
 // resyncStore runs when the engine starts, or no longer trusts its memory
@@ -739,6 +786,8 @@ func resyncTx(ctx context.Context, tx Tx, head *Head) ([]*entry, error) {
 		if err := replayTail(ctx, tx, head.CheckpointTS, recs); err != nil {
 			return nil, err
 		}
+		// In key order, as every writer locks rows: no deadlock between two.
+		slices.SortFunc(recs, func(a, b AccountRecord) int { return cmp.Compare(a.Key, b.Key) })
 		if err := tx.WriteAccountChains(ctx, recs); err != nil {
 			return nil, err
 		}
@@ -748,8 +797,11 @@ func resyncTx(ctx context.Context, tx Tx, head *Head) ([]*entry, error) {
 		}
 	}
 	if head.CheckpointTS != head.LastTS {
+		// A commit of its own: every row is now current up to the head.
+		base := *head
+		head.LastTS++
 		head.CheckpointTS = head.LastTS
-		if err := tx.SetHead(ctx, *head); err != nil {
+		if err := tx.Advance(ctx, base, *head); err != nil {
 			return nil, err
 		}
 	}

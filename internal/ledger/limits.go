@@ -70,4 +70,8 @@ const (
 	// commit of its batch failed (a duplicate id, another writer, a commit
 	// with an unknown outcome) before it is failed with ErrUnavailable.
 	maxAttempts = 5
+
+	// lockFirstFor is how long batches lock the head before writing after
+	// the engine last met another writer (see committer.lockFirstUntil).
+	lockFirstFor = 10 * time.Second
 )

@@ -8,8 +8,9 @@ import (
 	"math/bits"
 )
 
-// Head is the ledger's global state, one row in the store. Every write
-// transaction locks and updates it, which orders all commits, also those of
+// Head is the ledger's global state after a commit: the newest row of the
+// store's chain of commits. Every batch is built on a head and commits only
+// if that head is still the newest, which orders all commits, also those of
 // several processes sharing one PostgreSQL database.
 type Head struct {
 	LastTS         int64 `json:"last_ts"`          // the newest timestamp given to an account or transfer

@@ -15,10 +15,14 @@ type Store interface {
 	// write (an embedded database held under an exclusive lock).
 	Exclusive() bool
 
-	// Begin starts a write transaction and locks the head row: write
-	// transactions of all processes are serialised by it, and every read
-	// made inside the transaction sees everything committed before it.
+	// Begin starts a write transaction and locks the head: until it ends no
+	// other batch can commit, and every read inside it sees everything
+	// committed before. Resync uses it.
 	Begin(ctx context.Context) (Tx, Head, error)
+	// BeginUnlocked starts a write transaction that takes no lock: its
+	// writes may run beside another batch's, and Advance and Commit find out
+	// whether the head it was built on is still the head.
+	BeginUnlocked(ctx context.Context) (Tx, error)
 }
 
 // Lookups are the reads the engine makes while it validates a batch. They
@@ -59,11 +63,14 @@ type Tx interface {
 	// WriteAccountChains writes the balances and chain state of accounts;
 	// a row already newer than the state given is left alone.
 	WriteAccountChains(ctx context.Context, accounts []AccountRecord) error
-	// SetHead updates the head row.
-	SetHead(ctx context.Context, h Head) error
+	// Advance records that this transaction moves the head from base to
+	// head. If base is no longer the head, Commit (or Advance) fails with
+	// ErrHeadMoved and nothing of the transaction stays.
+	Advance(ctx context.Context, base, head Head) error
 
-	// Commit makes the transaction durable. ErrDuplicate or ErrConflict
-	// means it was rolled back; any other error leaves the outcome unknown.
+	// Commit makes the transaction durable. ErrDuplicate, ErrConflict or
+	// ErrHeadMoved means it was rolled back; any other error leaves the
+	// outcome unknown.
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
 }
@@ -72,7 +79,7 @@ type Tx interface {
 // parallel with the engine's writes.
 type Reader interface {
 	Lookups
-	// ReadHead returns the head row.
+	// ReadHead returns the head: the newest commit.
 	ReadHead(ctx context.Context) (Head, error)
 	// ReadAccount returns an account's row and, read in the same snapshot,
 	// the transfers touching it after its row's last write and after the
@@ -124,4 +131,7 @@ var (
 	// ErrConflict: the store aborted the transaction because of concurrent
 	// transactions (serialisation failure); running it again may succeed.
 	ErrConflict = errors.New("transaction conflict")
+	// ErrHeadMoved: another batch committed on the head this one was built
+	// on, or the head it was built on never committed.
+	ErrHeadMoved = errors.New("the head moved")
 )

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
 )
@@ -22,20 +23,21 @@ const (
 	accountJoins = "accounts a LEFT JOIN account_balances b ON b.key = a.key"
 )
 
-func idBytes(ids []ledger.ID) [][]byte {
-	out := make([][]byte, len(ids))
+// uuids converts ids for a uuid[] parameter.
+func uuids(ids []ledger.ID) [][16]byte {
+	out := make([][16]byte, len(ids))
 	for i := range ids {
-		out[i] = ids[i][:]
+		out[i] = ids[i]
 	}
 	return out
 }
 
 func (s *Store) AccountsByID(ctx context.Context, ids []ledger.ID) ([]ledger.AccountRecord, error) {
-	return queryAccounts(ctx, s.pool, "SELECT "+accountCols+" FROM "+accountJoins+" WHERE a.id = ANY($1)", idBytes(ids))
+	return queryAccounts(ctx, s.pool, "SELECT "+accountCols+" FROM "+accountJoins+" WHERE a.id = ANY($1)", uuids(ids))
 }
 
 func (s *Store) TransfersByID(ctx context.Context, ids []ledger.ID) ([]ledger.TransferRecord, error) {
-	return collectTransfers(ctx, s.pool, "SELECT "+transferColsJoined+" FROM "+transferJoins+" WHERE t.id = ANY($1)", idBytes(ids))
+	return collectTransfers(ctx, s.pool, "SELECT "+transferColsJoined+" FROM "+transferJoins+" WHERE t.id = ANY($1)", uuids(ids))
 }
 
 func (s *Store) Resolutions(ctx context.Context, pendingTS []int64) (map[int64]ledger.TransferFlags, error) {
@@ -83,7 +85,7 @@ func queryAccounts(ctx context.Context, q queryer, sql string, args ...any) ([]l
 
 func scanAccount(row pgx.Row, a *ledger.AccountRecord) error {
 	var (
-		id               []byte
+		id               [16]byte
 		code, flags      int32
 		dp, dpo, cp, cpo *int64
 		head, height     *int64
@@ -94,10 +96,7 @@ func scanAccount(row pgx.Row, a *ledger.AccountRecord) error {
 	if err != nil {
 		return mapError(err)
 	}
-	if len(id) != 16 {
-		return fmt.Errorf("%w: account %d: id of %d bytes", ledger.ErrCorruptRecord, a.Key, len(id))
-	}
-	copy(a.ID[:], id)
+	a.ID = id
 	a.Code, a.Flags = uint16(code), ledger.AccountFlags(flags)
 	if height == nil {
 		return nil // no balance row: no transfer yet
@@ -112,12 +111,14 @@ func scanAccount(row pgx.Row, a *ledger.AccountRecord) error {
 
 // transferScan holds the scan targets of one transfer row.
 type transferScan struct {
-	r                         ledger.TransferRecord
-	id, sides                 []byte
-	code, flags, timeout      int32
-	pending                   *int64
-	debitID, creditID, pendID []byte
-	targets                   []any
+	r                    ledger.TransferRecord
+	id                   [16]byte
+	sides                []byte
+	code, flags, timeout int32
+	pending              *int64
+	debitID, creditID    [16]byte
+	pendID               pgtype.UUID
+	targets              []any
 }
 
 func newTransferScan(joined bool) *transferScan {
@@ -135,9 +136,7 @@ func newTransferScan(joined bool) *transferScan {
 func (s *transferScan) record() (*ledger.TransferRecord, error) {
 	r := &s.r
 	dprev, cprev := r.Debit.PrevTS, r.Credit.PrevTS
-	if err := copyID(&r.ID, s.id); err != nil {
-		return nil, err
-	}
+	r.ID = s.id
 	r.Code, r.Flags, r.TimeoutSeconds = uint16(s.code), ledger.TransferFlags(s.flags), uint32(s.timeout)
 	r.PendingTS = 0
 	if s.pending != nil {
@@ -149,28 +148,12 @@ func (s *transferScan) record() (*ledger.TransferRecord, error) {
 	r.Debit.PrevTS, r.Credit.PrevTS = dprev, cprev
 	r.DebitID, r.CreditID, r.PendingID = ledger.ID{}, ledger.ID{}, ledger.ID{}
 	if len(s.targets) > 14 {
-		for _, x := range []struct {
-			dst *ledger.ID
-			src []byte
-		}{{&r.DebitID, s.debitID}, {&r.CreditID, s.creditID}, {&r.PendingID, s.pendID}} {
-			if err := copyID(x.dst, x.src); err != nil {
-				return nil, err
-			}
+		r.DebitID, r.CreditID = s.debitID, s.creditID
+		if s.pendID.Valid {
+			r.PendingID = s.pendID.Bytes
 		}
 	}
 	return r, nil
-}
-
-func copyID(dst *ledger.ID, src []byte) error {
-	if src == nil {
-		*dst = ledger.ID{}
-		return nil
-	}
-	if len(src) != len(dst) {
-		return fmt.Errorf("%w: id of %d bytes", ledger.ErrCorruptRecord, len(src))
-	}
-	copy(dst[:], src)
-	return nil
 }
 
 func eachTransfer(ctx context.Context, q queryer, joined bool, fn func(*ledger.TransferRecord) error, sql string, args ...any) error {

@@ -130,7 +130,14 @@ func mapError(err error) error {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "23505": // unique_violation
-			return fmt.Errorf("%w: %v", ledger.ErrDuplicate, err)
+			if pe.ConstraintName == "transfers_id_key" || pe.ConstraintName == "accounts_id_key" {
+				return fmt.Errorf("%w: %v", ledger.ErrDuplicate, err)
+			}
+			// Keys, timestamps, resolutions and the commit chain come from
+			// the head: a clash means another writer moved it.
+			return fmt.Errorf("%w: %v", ledger.ErrHeadMoved, err)
+		case "23503": // foreign_key_violation: the commit row's base never committed
+			return fmt.Errorf("%w: %v", ledger.ErrHeadMoved, err)
 		case "40001", "40P01": // serialization_failure, deadlock_detected
 			return fmt.Errorf("%w: %v", ledger.ErrConflict, err)
 		}

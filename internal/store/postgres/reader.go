@@ -12,7 +12,7 @@ import (
 
 func (s *Store) ReadHead(ctx context.Context) (ledger.Head, error) {
 	var h ledger.Head
-	err := s.pool.QueryRow(ctx, "SELECT last_ts, last_account_key, checkpoint_ts FROM ledger_head WHERE id = 1").
+	err := s.pool.QueryRow(ctx, headSQL).
 		Scan(&h.LastTS, &h.LastAccountKey, &h.CheckpointTS)
 	if err != nil {
 		return h, fmt.Errorf("postgres: read head: %w", err)
@@ -32,10 +32,10 @@ func (s *Store) ReadAccount(ctx context.Context, id ledger.ID) (ledger.AccountRe
 	)
 	err := s.readTx(ctx, func(tx pgx.Tx) error {
 		var checkpoint int64
-		if err := tx.QueryRow(ctx, "SELECT checkpoint_ts FROM ledger_head WHERE id = 1").Scan(&checkpoint); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT checkpoint_ts FROM ledger_commits ORDER BY ts DESC LIMIT 1").Scan(&checkpoint); err != nil {
 			return err
 		}
-		err := scanAccount(tx.QueryRow(ctx, "SELECT "+accountCols+" FROM "+accountJoins+" WHERE a.id = $1", id[:]), &a)
+		err := scanAccount(tx.QueryRow(ctx, "SELECT "+accountCols+" FROM "+accountJoins+" WHERE a.id = $1", [16]byte(id)), &a)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ledger.ErrNotFound
 		}
@@ -62,14 +62,10 @@ func (s *Store) ReadAccountIDs(ctx context.Context, keys []int64) (map[int64]led
 	out := make(map[int64]ledger.ID, len(keys))
 	var (
 		key int64
-		id  []byte
+		id  [16]byte
 	)
 	_, err = pgx.ForEachRow(rows, []any{&key, &id}, func() error {
-		var x ledger.ID
-		if err := copyID(&x, id); err != nil {
-			return err
-		}
-		out[key] = x
+		out[key] = id
 		return nil
 	})
 	return out, err
@@ -92,7 +88,7 @@ func (s *Store) readTransfer(ctx context.Context, where string, arg any) (ledger
 }
 
 func (s *Store) ReadTransfer(ctx context.Context, id ledger.ID) (ledger.TransferRecord, error) {
-	return s.readTransfer(ctx, "t.id = $1", id[:])
+	return s.readTransfer(ctx, "t.id = $1", [16]byte(id))
 }
 
 func (s *Store) ReadTransferAt(ctx context.Context, ts int64) (ledger.TransferRecord, error) {
@@ -146,7 +142,7 @@ func (s *Store) Snapshot(ctx context.Context) (ledger.Snapshot, error) {
 		return nil, fmt.Errorf("postgres: begin snapshot: %w", err)
 	}
 	sn := &snapshot{tx: tx}
-	err = tx.QueryRow(ctx, "SELECT last_ts, last_account_key, checkpoint_ts FROM ledger_head WHERE id = 1").
+	err = tx.QueryRow(ctx, headSQL).
 		Scan(&sn.head.LastTS, &sn.head.LastAccountKey, &sn.head.CheckpointTS)
 	if err != nil {
 		_ = tx.Rollback(ctx)

@@ -10,41 +10,68 @@ import (
 	"github.com/shiliantong/shiliantong/internal/ledger"
 )
 
-// The engine's write transaction costs two round trips: one to begin and
-// lock the head, one that sends every write and the commit together (a
-// pipelined batch). On a busy two-core machine each round trip is a wake-up
-// of the database process, which is what a batch mostly waits for.
+// A batch's write transaction is one round trip: BEGIN, every write, the
+// row that records the commit, and COMMIT, sent as one pipelined batch. On
+// a busy two-core machine each round trip is a wake-up of the database
+// process, which is what a batch mostly waits for. The commit row's
+// constraints (see the migration) refuse a batch built on a head that is
+// no longer the head, so no lock is taken before the writes.
 
-const lockHead = "SELECT last_ts, last_account_key, checkpoint_ts FROM ledger_head WHERE id = 1 FOR UPDATE"
+// headSQL reads the head: the newest commit.
+const headSQL = "SELECT ts, last_account_key, checkpoint_ts FROM ledger_commits ORDER BY ts DESC LIMIT 1"
 
-// Begin starts the engine's write transaction and locks the head row,
-// which orders the commits of every process.
+// Begin starts a write transaction that holds the head: it locks the
+// newest commit row, which every later commit must reference, so nobody
+// commits until this transaction ends. A commit may land while the lock is
+// being taken; then the newest row is locked again.
 func (s *Store) Begin(ctx context.Context) (ledger.Tx, ledger.Head, error) {
-	if s.w == nil {
-		return nil, ledger.Head{}, errors.New("postgres: store opened read-only")
+	if err := s.writable(ctx); err != nil {
+		return nil, ledger.Head{}, err
 	}
-	if s.w.IsClosed() {
-		if err := s.reconnect(ctx); err != nil {
-			return nil, ledger.Head{}, err
+	if _, err := s.w.Exec(ctx, "BEGIN ISOLATION LEVEL READ COMMITTED"); err != nil {
+		return nil, ledger.Head{}, fmt.Errorf("postgres: begin: %w", mapError(err))
+	}
+	var h ledger.Head
+	for attempt := 0; ; attempt++ {
+		var locked ledger.Head
+		err := s.w.QueryRow(ctx, headSQL+" FOR UPDATE").Scan(&locked.LastTS, &locked.LastAccountKey, &locked.CheckpointTS)
+		if err == nil {
+			err = s.w.QueryRow(ctx, headSQL).Scan(&h.LastTS, &h.LastAccountKey, &h.CheckpointTS)
+		}
+		if err != nil {
+			_, _ = s.w.Exec(ctx, "ROLLBACK")
+			return nil, ledger.Head{}, fmt.Errorf("postgres: lock head: %w", mapError(err))
+		}
+		if h == locked {
+			break
+		}
+		if attempt == 100 {
+			_, _ = s.w.Exec(ctx, "ROLLBACK")
+			return nil, ledger.Head{}, fmt.Errorf("postgres: lock head: %w: it keeps moving", ledger.ErrConflict)
 		}
 	}
-	b := &pgx.Batch{}
-	b.Queue("BEGIN ISOLATION LEVEL READ COMMITTED")
-	b.Queue(lockHead)
-	br := s.w.SendBatch(ctx, b)
-	var h ledger.Head
-	_, err := br.Exec()
-	if err == nil {
-		err = br.QueryRow().Scan(&h.LastTS, &h.LastAccountKey, &h.CheckpointTS)
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_, _ = s.w.Exec(ctx, "ROLLBACK")
-		return nil, ledger.Head{}, fmt.Errorf("postgres: begin and lock head: %w", mapError(err))
-	}
 	return &tx{conn: s.w}, h, nil
+}
+
+// BeginUnlocked starts a write transaction whose BEGIN goes out with its
+// writes and commit.
+func (s *Store) BeginUnlocked(ctx context.Context) (ledger.Tx, error) {
+	if err := s.writable(ctx); err != nil {
+		return nil, err
+	}
+	t := &tx{conn: s.w}
+	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
+	return t, nil
+}
+
+func (s *Store) writable(ctx context.Context) error {
+	if s.w == nil {
+		return errors.New("postgres: store opened read-only")
+	}
+	if s.w.IsClosed() {
+		return s.reconnect(ctx)
+	}
+	return nil
 }
 
 func (s *Store) reconnect(ctx context.Context) error {
@@ -115,9 +142,12 @@ func (t *tx) Rollback(ctx context.Context) error {
 	return nil
 }
 
-func (t *tx) SetHead(_ context.Context, h ledger.Head) error {
-	t.queue("set head", "UPDATE ledger_head SET last_ts = $1, last_account_key = $2, checkpoint_ts = $3 WHERE id = 1",
-		h.LastTS, h.LastAccountKey, h.CheckpointTS)
+// Advance queues the commit row. It goes last, so that the writes of a
+// batch run beside those of the batch before it, and only the commit row
+// waits for that batch to commit (the reference to its head).
+func (t *tx) Advance(_ context.Context, base, h ledger.Head) error {
+	t.queue("record commit", "INSERT INTO ledger_commits (ts, prev_ts, last_account_key, checkpoint_ts) VALUES ($1, $2, $3, $4)",
+		h.LastTS, base.LastTS, h.LastAccountKey, h.CheckpointTS)
 	return nil
 }
 
@@ -143,7 +173,8 @@ func (t *tx) InsertTransfers(_ context.Context, rs []ledger.TransferRecord) erro
 	n := len(rs)
 	var (
 		ts, debit, credit, amount, dprev, cprev = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		ids, sides                              = make([][]byte, n), make([][]byte, n)
+		ids                                     = make([][16]byte, n)
+		sides                                   = make([][]byte, n)
 		currency, reference                     = make([]string, n), make([]string, n)
 		code, flags, timeout                    = make([]int32, n), make([]int32, n), make([]int32, n)
 		pending                                 = make([]*int64, n)
@@ -151,7 +182,7 @@ func (t *tx) InsertTransfers(_ context.Context, rs []ledger.TransferRecord) erro
 	buf := make([]byte, 0, n*64)
 	for i := range rs {
 		r := &rs[i]
-		ts[i], ids[i], debit[i], credit[i], amount[i] = r.TS, r.ID[:], r.DebitKey, r.CreditKey, r.Amount
+		ts[i], ids[i], debit[i], credit[i], amount[i] = r.TS, r.ID, r.DebitKey, r.CreditKey, r.Amount
 		currency[i], code[i], flags[i], timeout[i], reference[i] = r.Currency, int32(r.Code), int32(r.Flags), int32(r.TimeoutSeconds), r.Reference
 		dprev[i], cprev[i] = r.Debit.PrevTS, r.Credit.PrevTS
 		if r.PendingTS != 0 {
@@ -163,7 +194,7 @@ func (t *tx) InsertTransfers(_ context.Context, rs []ledger.TransferRecord) erro
 	}
 	t.queue("insert transfers", `INSERT INTO transfers (ts, id, debit_account, credit_account, amount, currency, code, flags,
 		pending_ts, timeout, reference, debit_prev, credit_prev, sides)
-		SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::int[],
+		SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::int[],
 			$8::int[], $9::bigint[], $10::int[], $11::text[], $12::bigint[], $13::bigint[], $14::bytea[])`,
 		ts, ids, debit, credit, amount, currency, code, flags, pending, timeout, reference, dprev, cprev, sides)
 	return nil
@@ -172,15 +203,15 @@ func (t *tx) InsertTransfers(_ context.Context, rs []ledger.TransferRecord) erro
 func (t *tx) InsertAccounts(_ context.Context, as []ledger.AccountRecord) error {
 	n := len(as)
 	keys, stamps := make([]int64, n), make([]int64, n)
-	ids := make([][]byte, n)
+	ids := make([][16]byte, n)
 	currency, owner := make([]string, n), make([]string, n)
 	code, flags := make([]int32, n), make([]int32, n)
 	for i := range as {
 		a := &as[i]
-		keys[i], ids[i], currency[i], code[i], flags[i], owner[i], stamps[i] = a.Key, a.ID[:], a.Currency, int32(a.Code), int32(a.Flags), a.Owner, a.Timestamp
+		keys[i], ids[i], currency[i], code[i], flags[i], owner[i], stamps[i] = a.Key, a.ID, a.Currency, int32(a.Code), int32(a.Flags), a.Owner, a.Timestamp
 	}
 	t.queue("insert accounts", `INSERT INTO accounts (key, id, currency, code, flags, owner, ts)
-		SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::int[], $5::int[], $6::text[], $7::bigint[])`,
+		SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::bigint[])`,
 		keys, ids, currency, code, flags, owner, stamps)
 	return nil
 }

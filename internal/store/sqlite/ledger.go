@@ -45,6 +45,16 @@ const (
 
 var errReadOnly = errors.New("sqlite: store opened read-only")
 
+// headSQL reads the head: the newest commit.
+const headSQL = "SELECT ts, last_account_key, checkpoint_ts FROM ledger_commits ORDER BY ts DESC LIMIT 1"
+
+// BeginUnlocked is Begin: one process writes a SQLite file, so the head
+// can not move under it.
+func (s *Store) BeginUnlocked(ctx context.Context) (ledger.Tx, error) {
+	tx, _, err := s.Begin(ctx)
+	return tx, err
+}
+
 // Begin starts the engine's write transaction. BEGIN IMMEDIATE takes
 // SQLite's write lock at once.
 func (s *Store) Begin(ctx context.Context) (ledger.Tx, ledger.Head, error) {
@@ -55,7 +65,7 @@ func (s *Store) Begin(ctx context.Context) (ledger.Tx, ledger.Head, error) {
 		return nil, ledger.Head{}, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	var h ledger.Head
-	err := s.w.query(ctx, "SELECT last_ts, last_account_key, checkpoint_ts FROM ledger_head WHERE id = 1", nil,
+	err := s.w.query(ctx, headSQL, nil,
 		func(v []driver.Value) error {
 			h = ledger.Head{LastTS: v[0].(int64), LastAccountKey: v[1].(int64), CheckpointTS: v[2].(int64)}
 			return nil
@@ -92,9 +102,13 @@ func (t *tx) Rollback(ctx context.Context) error {
 	return nil
 }
 
-func (t *tx) SetHead(ctx context.Context, h ledger.Head) error {
-	return t.w.exec(ctx, "UPDATE ledger_head SET last_ts = ?, last_account_key = ?, checkpoint_ts = ? WHERE id = 1",
-		h.LastTS, h.LastAccountKey, h.CheckpointTS)
+func (t *tx) Advance(ctx context.Context, base, h ledger.Head) error {
+	err := t.w.exec(ctx, "INSERT INTO ledger_commits (ts, prev_ts, last_account_key, checkpoint_ts) VALUES (?, ?, ?, ?)",
+		h.LastTS, base.LastTS, h.LastAccountKey, h.CheckpointTS)
+	if errors.Is(err, ledger.ErrDuplicate) {
+		return fmt.Errorf("%w: %v", ledger.ErrHeadMoved, err)
+	}
+	return err
 }
 
 // inChunks runs fn over ids in chunks of at most inChunk.

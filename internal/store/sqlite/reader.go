@@ -57,7 +57,7 @@ func each(ctx context.Context, db querier, q string, args []any, cols int, fn fu
 
 func (s *Store) ReadHead(ctx context.Context) (ledger.Head, error) {
 	var h ledger.Head
-	err := s.db.QueryRowContext(ctx, "SELECT last_ts, last_account_key, checkpoint_ts FROM ledger_head WHERE id = 1").
+	err := s.db.QueryRowContext(ctx, headSQL).
 		Scan(&h.LastTS, &h.LastAccountKey, &h.CheckpointTS)
 	if err != nil {
 		return h, fmt.Errorf("sqlite: read head: %w", err)
@@ -73,7 +73,7 @@ func (s *Store) ReadAccount(ctx context.Context, id ledger.ID) (ledger.AccountRe
 	}
 	defer tx.Rollback() //nolint:errcheck // read-only
 	var checkpoint int64
-	if err := tx.QueryRowContext(ctx, "SELECT checkpoint_ts FROM ledger_head WHERE id = 1").Scan(&checkpoint); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT checkpoint_ts FROM ledger_commits ORDER BY ts DESC LIMIT 1").Scan(&checkpoint); err != nil {
 		return a, nil, fmt.Errorf("sqlite: read head: %w", err)
 	}
 	sc := newScanner(14)
@@ -189,7 +189,7 @@ func (s *Store) Snapshot(ctx context.Context) (ledger.Snapshot, error) {
 		return nil, fmt.Errorf("sqlite: begin snapshot: %w", err)
 	}
 	sn := &snapshot{tx: tx}
-	err = tx.QueryRowContext(ctx, "SELECT last_ts, last_account_key, checkpoint_ts FROM ledger_head WHERE id = 1").
+	err = tx.QueryRowContext(ctx, headSQL).
 		Scan(&sn.head.LastTS, &sn.head.LastAccountKey, &sn.head.CheckpointTS)
 	if err != nil {
 		tx.Rollback() //nolint:errcheck // read-only

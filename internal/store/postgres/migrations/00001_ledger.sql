@@ -1,19 +1,25 @@
--- The ledger: accounts, their balances, transfers, pending timeouts, and
--- the head row that orders every commit. See internal/ledger.
+-- The ledger: the chain of commits, accounts, their balances, transfers,
+-- and pending timeouts. See internal/ledger and docs/ledger.md.
 
 -- +goose Up
-CREATE TABLE ledger_head (
-    id               SMALLINT PRIMARY KEY CHECK (id = 1),
-    last_ts          BIGINT  NOT NULL,
-    last_account_key BIGINT  NOT NULL,
-    checkpoint_ts    BIGINT  NOT NULL
+-- Every committed batch, chained: prev_ts is the head the batch was built
+-- on, ts the head after it (its newest timestamp). The constraints keep the
+-- chain linear, also with several writers: two batches built on the same
+-- head can not both commit (prev_ts is unique), and a batch built on a head
+-- that never committed can not commit (prev_ts references ts). The row with
+-- the greatest ts is the head.
+CREATE TABLE ledger_commits (
+    ts               BIGINT PRIMARY KEY,
+    prev_ts          BIGINT UNIQUE REFERENCES ledger_commits (ts),
+    last_account_key BIGINT NOT NULL,
+    checkpoint_ts    BIGINT NOT NULL
 );
-INSERT INTO ledger_head (id, last_ts, last_account_key, checkpoint_ts) VALUES (1, 0, 0, 0);
+INSERT INTO ledger_commits (ts, prev_ts, last_account_key, checkpoint_ts) VALUES (0, NULL, 0, 0);
 
 -- The fixed fields of an account; key is the internal key transfers use.
 CREATE TABLE accounts (
     key      BIGINT  PRIMARY KEY,
-    id       BYTEA   NOT NULL UNIQUE CHECK (length(id) = 16),
+    id       UUID    NOT NULL UNIQUE,
     currency TEXT    NOT NULL,
     code     INTEGER NOT NULL,
     flags    INTEGER NOT NULL,
@@ -22,7 +28,7 @@ CREATE TABLE accounts (
 );
 
 -- An account's balances and chain position as of head_ts; written lazily
--- (transfers after ledger_head.checkpoint_ts may be newer). No row: no
+-- (transfers after the head's checkpoint_ts may be newer). No row: no
 -- transfer yet.
 CREATE TABLE account_balances (
     key             BIGINT  PRIMARY KEY,
@@ -40,7 +46,7 @@ CREATE TABLE account_balances (
 -- the skip pointers, heights and both accounts' balances after the transfer.
 CREATE TABLE transfers (
     ts             BIGINT  PRIMARY KEY,
-    id             BYTEA   NOT NULL UNIQUE,
+    id             UUID    NOT NULL UNIQUE,
     debit_account  BIGINT  NOT NULL,
     credit_account BIGINT  NOT NULL,
     amount         BIGINT  NOT NULL,
@@ -69,4 +75,4 @@ DROP TABLE pending_timeouts;
 DROP TABLE transfers;
 DROP TABLE account_balances;
 DROP TABLE accounts;
-DROP TABLE ledger_head;
+DROP TABLE ledger_commits;

@@ -1,14 +1,20 @@
--- The ledger: accounts, their balances, transfers, pending timeouts, and
--- the head row that orders every commit. See internal/ledger.
+-- The ledger: the chain of commits, accounts, their balances, transfers,
+-- and pending timeouts. See internal/ledger and docs/ledger.md.
 
 -- +goose Up
-CREATE TABLE ledger_head (
-    id               INTEGER PRIMARY KEY CHECK (id = 1),
-    last_ts          INTEGER NOT NULL,
+-- Every committed batch, chained: prev_ts is the head the batch was built
+-- on, ts the head after it (its newest timestamp). The constraints keep the
+-- chain linear, also with several writers: two batches built on the same
+-- head can not both commit (prev_ts is unique), and a batch built on a head
+-- that never committed can not commit (prev_ts references ts). The row with
+-- the greatest ts is the head.
+CREATE TABLE ledger_commits (
+    ts               INTEGER PRIMARY KEY,
+    prev_ts          INTEGER UNIQUE REFERENCES ledger_commits (ts),
     last_account_key INTEGER NOT NULL,
     checkpoint_ts    INTEGER NOT NULL
 );
-INSERT INTO ledger_head (id, last_ts, last_account_key, checkpoint_ts) VALUES (1, 0, 0, 0);
+INSERT INTO ledger_commits (ts, prev_ts, last_account_key, checkpoint_ts) VALUES (0, NULL, 0, 0);
 
 -- The fixed fields of an account; key is the internal key transfers use.
 CREATE TABLE accounts (
@@ -22,7 +28,7 @@ CREATE TABLE accounts (
 );
 
 -- An account's balances and chain position as of head_ts; written lazily
--- (transfers after ledger_head.checkpoint_ts may be newer). No row: no
+-- (transfers after the head's checkpoint_ts may be newer). No row: no
 -- transfer yet.
 CREATE TABLE account_balances (
     key             INTEGER PRIMARY KEY,
@@ -69,4 +75,4 @@ DROP TABLE pending_timeouts;
 DROP TABLE transfers;
 DROP TABLE account_balances;
 DROP TABLE accounts;
-DROP TABLE ledger_head;
+DROP TABLE ledger_commits;
