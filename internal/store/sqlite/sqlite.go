@@ -55,7 +55,6 @@ var pragmas = []string{
 	"journal_mode(WAL)",
 	"synchronous(FULL)",
 	"busy_timeout(10000)",
-	"foreign_keys(0)",
 	"temp_store(MEMORY)",
 }
 
@@ -129,7 +128,9 @@ func (s *Store) open(ctx context.Context) error {
 	}
 	// The writer's connection does not checkpoint by itself: a background
 	// goroutine does, on another connection, so commits never wait for it.
-	conn, err := (&sqlite.Driver{}).Open(dsn(s.path, "wal_autocheckpoint(0)", "cache_size(-65536)"))
+	// Foreign keys on: the chain of commits (see the migration) refuses a
+	// batch built on a head that never committed.
+	conn, err := (&sqlite.Driver{}).Open(dsn(s.path, "wal_autocheckpoint(0)", "cache_size(-65536)", "foreign_keys(1)"))
 	if err != nil {
 		return fmt.Errorf("sqlite: open writer connection: %w", err)
 	}

@@ -147,7 +147,12 @@ func mapError(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			if strings.Contains(err.Error(), "ledger_commits") {
+				return fmt.Errorf("%w: %v", ledger.ErrHeadMoved, err)
+			}
 			return fmt.Errorf("%w: %v", ledger.ErrDuplicate, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %v", ledger.ErrHeadMoved, err)
 		}
 	}
 	return err
