@@ -31,6 +31,7 @@ type plan struct {
 	timeoutsDel []int64
 	flushRecs   []AccountRecord
 	flushed     []*entry // whose rows flushRecs writes
+	encoded     any      // rows as the store sends them (TransferEncoder)
 
 	touched    []*entry     // accounts the plan changed,
 	states     []ChainState // their states after it,
@@ -790,6 +791,9 @@ func (b *batch) finish(reqs []*request) *plan {
 	for i := range p.rows {
 		e.inflightCreated[p.rows[i].ID] = &p.rows[i]
 	}
+	if enc, ok := e.store.(TransferEncoder); ok && len(p.rows) > 0 {
+		p.encoded = enc.EncodeTransfers(p.rows)
+	}
 	for ts, f := range b.resolved {
 		e.inflightResolved[ts] = f
 		p.resolved = append(p.resolved, ts)
@@ -811,7 +815,7 @@ func (p *plan) writeTo(ctx context.Context, tx Tx) error {
 		}
 	}
 	if len(p.rows) > 0 {
-		if err := tx.InsertTransfers(ctx, p.rows); err != nil {
+		if err := tx.InsertTransfers(ctx, p.rows, p.encoded); err != nil {
 			return fmt.Errorf("insert transfers: %w", err)
 		}
 	}

@@ -25,6 +25,13 @@ type Store interface {
 	BeginUnlocked(ctx context.Context) (Tx, error)
 }
 
+// A TransferEncoder turns transfers into what its store sends to the
+// database. The engine calls it while it builds a batch, beside the commit
+// of the previous one, so that the committer only sends bytes.
+type TransferEncoder interface {
+	EncodeTransfers(transfers []TransferRecord) any
+}
+
 // Lookups are the reads the engine makes while it validates a batch. They
 // run outside the write transaction, beside the commit of the previous
 // batch; the head check at commit time catches anything they missed.
@@ -52,10 +59,11 @@ type Tx interface {
 	// InsertAccounts inserts new accounts. An id that already exists is
 	// reported as ErrDuplicate.
 	InsertAccounts(ctx context.Context, accounts []AccountRecord) error
-	// InsertTransfers appends transfers. An id that already exists is
+	// InsertTransfers appends transfers; encoded is what the store's
+	// TransferEncoder made of them, or nil. An id that already exists is
 	// reported as ErrDuplicate, here or by Commit (the store may send its
 	// writes with the commit); either way nothing of the transaction stays.
-	InsertTransfers(ctx context.Context, transfers []TransferRecord) error
+	InsertTransfers(ctx context.Context, transfers []TransferRecord, encoded any) error
 	// InsertTimeouts records when pending transfers expire.
 	InsertTimeouts(ctx context.Context, timeouts []Timeout) error
 	// DeleteTimeouts forgets the timeouts of resolved pending transfers.

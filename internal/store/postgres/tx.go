@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -167,36 +168,28 @@ func (t *tx) TransfersAfter(ctx context.Context, ts int64, fn func(*ledger.Trans
 	return eachTransfer(ctx, t.conn, false, fn, "SELECT "+transferCols+" FROM transfers t WHERE t.ts > $1 ORDER BY t.ts", ts)
 }
 
-// InsertTransfers inserts the transfers from arrays, one statement for the
-// whole batch.
-func (t *tx) InsertTransfers(_ context.Context, rs []ledger.TransferRecord) error {
-	n := len(rs)
-	var (
-		ts, debit, credit, amount, dprev, cprev = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		ids                                     = make([][16]byte, n)
-		sides                                   = make([][]byte, n)
-		currency, reference                     = make([]string, n), make([]string, n)
-		code, flags, timeout                    = make([]int32, n), make([]int32, n), make([]int32, n)
-		pending                                 = make([]*int64, n)
-	)
-	buf := make([]byte, 0, n*64)
-	for i := range rs {
-		r := &rs[i]
-		ts[i], ids[i], debit[i], credit[i], amount[i] = r.TS, r.ID, r.DebitKey, r.CreditKey, r.Amount
-		currency[i], code[i], flags[i], timeout[i], reference[i] = r.Currency, int32(r.Code), int32(r.Flags), int32(r.TimeoutSeconds), r.Reference
-		dprev[i], cprev[i] = r.Debit.PrevTS, r.Credit.PrevTS
-		if r.PendingTS != 0 {
-			pending[i] = &r.PendingTS
-		}
-		start := len(buf)
-		buf = ledger.EncodeSides(buf, r.TS, &r.Debit, &r.Credit)
-		sides[i] = buf[start:len(buf):len(buf)]
+// transferCopy is COPY's statement for the columns EncodeTransfers writes.
+const transferCopy = "COPY transfers (ts, id, debit_account, credit_account, amount, currency, code, flags, " +
+	"pending_ts, timeout, reference, debit_prev, credit_prev, sides) FROM STDIN BINARY"
+
+// InsertTransfers copies the transfers in, in PostgreSQL's binary COPY
+// format (see EncodeTransfers). When the transaction has sent nothing yet,
+// BEGIN goes in the same message: the copy costs one round trip.
+func (t *tx) InsertTransfers(ctx context.Context, rs []ledger.TransferRecord, encoded any) error {
+	data, ok := encoded.([]byte)
+	if !ok {
+		data = encodeTransfers(rs)
 	}
-	t.queue("insert transfers", `INSERT INTO transfers (ts, id, debit_account, credit_account, amount, currency, code, flags,
-		pending_ts, timeout, reference, debit_prev, credit_prev, sides)
-		SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::int[],
-			$8::int[], $9::bigint[], $10::int[], $11::text[], $12::bigint[], $13::bigint[], $14::bytea[])`,
-		ts, ids, debit, credit, amount, currency, code, flags, pending, timeout, reference, dprev, cprev, sides)
+	sql := transferCopy
+	if len(t.names) == 1 && t.names[0] == "begin" {
+		t.batch, t.names = pgx.Batch{}, nil
+		sql = "BEGIN ISOLATION LEVEL READ COMMITTED; " + transferCopy
+	} else if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := t.conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), sql); err != nil {
+		return fmt.Errorf("postgres: copy transfers: %w", mapError(err))
+	}
 	return nil
 }
 

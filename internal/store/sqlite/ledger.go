@@ -189,7 +189,7 @@ func (t *tx) insertMany(ctx context.Context, m *multiRow, n int, fill func(i int
 	return nil
 }
 
-func (t *tx) InsertTransfers(ctx context.Context, rs []ledger.TransferRecord) error {
+func (t *tx) InsertTransfers(ctx context.Context, rs []ledger.TransferRecord, _ any) error {
 	// One buffer for the encoded sides of a whole statement, sized so that
 	// it never moves while the statement's arguments point into it.
 	const maxSides = 1 + 2*6*10
