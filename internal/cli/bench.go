@@ -36,7 +36,7 @@ func (f *benchFlags) config(clients, batch int, g *Globals) bench.Config {
 // BenchLedgerCmd runs the in-process engine benchmark.
 type BenchLedgerCmd struct {
 	benchFlags
-	Clients int `default:"32" help:"Concurrent clients."`
+	Clients int `default:"40" help:"Concurrent clients."`
 	Batch   int `default:"64" help:"Transfers per request."`
 }
 

@@ -38,11 +38,11 @@ const (
 	// flushRoundInterval is the least time between the starts of two flush
 	// rounds (see flush.go): rows of busy accounts are written at most this
 	// often, and the tail readers apply is at most about twice this long.
-	flushRoundInterval = time.Second
+	flushRoundInterval = 2 * time.Second
 
 	// flushRoundSpread is how long a round's writes are spread over;
 	// flushSpreadSteps is how many batches the first chunk stands for.
-	flushRoundSpread = 500 * time.Millisecond
+	flushRoundSpread = time.Second
 	flushSpreadSteps = 50
 
 	// flushChunkMin is the least number of account rows a batch writes
