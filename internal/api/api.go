@@ -50,7 +50,7 @@ func New(opts Options) (http.Handler, huma.API) {
 	a.UseMiddleware(requireOperator(a, opts.AdminToken))
 
 	registerHealth(a, mux, opts)
-	registerLedger(a, opts.Engine)
+	registerLedger(a, mux, opts.Engine, opts.AdminToken)
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+
@@ -59,16 +59,20 @@ func New(opts Options) (http.Handler, huma.API) {
 	return mux, a
 }
 
+// validToken reports whether an Authorization header carries the token.
+func validToken(header, token string) bool {
+	got, ok := strings.CutPrefix(header, "Bearer ")
+	return ok && token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
+}
+
 // requireOperator checks the operator token on operations that ask for it.
 func requireOperator(a huma.API, token string) func(huma.Context, func(huma.Context)) {
-	want := []byte(token)
 	return func(ctx huma.Context, next func(huma.Context)) {
 		if !needsScheme(ctx.Operation(), operatorScheme) {
 			next(ctx)
 			return
 		}
-		got, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
-		if !ok || len(want) == 0 || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+		if !validToken(ctx.Header("Authorization"), token) {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="shiliantong"`)
 			_ = huma.WriteErr(a, ctx, http.StatusUnauthorized, "a valid operator token is required (Authorization: Bearer …)")
 			return

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/bench"
@@ -17,12 +19,32 @@ type BenchCmd struct {
 
 // benchFlags are the knobs both benchmarks share.
 type benchFlags struct {
-	Accounts int           `default:"10000" help:"Accounts to create and pick from."`
-	Duration time.Duration `default:"30s" help:"How long to measure."`
-	Hot      float64       `default:"0" help:"Fraction of transfers that credit one single account (0 to 1)."`
-	Rate     int           `default:"0" help:"Target transfers per second (open loop); 0 = as fast as possible."`
-	Seed     uint64        `default:"0" help:"Random seed; 0 picks one."`
-	JSON     bool          `help:"Print one JSON object instead of a table."`
+	Accounts   int           `default:"10000" help:"Accounts to create and pick from."`
+	Duration   time.Duration `default:"30s" help:"How long to measure."`
+	Hot        float64       `default:"0" help:"Fraction of transfers that credit one single account (0 to 1)."`
+	Rate       int           `default:"0" help:"Target transfers per second (open loop); 0 = as fast as possible."`
+	Seed       uint64        `default:"0" help:"Random seed; 0 picks one."`
+	JSON       bool          `help:"Print one JSON object instead of a table."`
+	CPUProfile string        `name:"cpuprofile" help:"Write a CPU profile of this process to the file." type:"path"`
+}
+
+// profile starts a CPU profile if asked; call the returned func when done.
+func (f *benchFlags) profile() (func(), error) {
+	if f.CPUProfile == "" {
+		return func() {}, nil
+	}
+	out, err := os.Create(f.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		out.Close()
+	}, nil
 }
 
 func (f *benchFlags) config(clients, batch int, g *Globals) bench.Config {
@@ -49,7 +71,12 @@ func (b *BenchLedgerCmd) Run(ctx context.Context, g *Globals) error {
 	defer st.Close()
 	stats := bench.NewEngineStats()
 	eng := ledger.New(st, ledger.Options{Logger: g.log, OnBatch: stats.Observe})
+	stop, err := b.profile()
+	if err != nil {
+		return err
+	}
 	res, err := bench.Ledger(ctx, eng, b.config(b.Clients, b.Batch, g), stats)
+	stop()
 	if cerr := eng.Close(); err == nil {
 		err = cerr
 	}
@@ -75,7 +102,12 @@ type BenchHTTPCmd struct {
 
 // Run benchmarks the server at --addr.
 func (b *BenchHTTPCmd) Run(ctx context.Context, g *Globals) error {
+	stop, err := b.profile()
+	if err != nil {
+		return err
+	}
 	res, err := bench.HTTP(ctx, bench.HTTPConfig{Config: b.config(b.Clients, b.Batch, g), Addr: b.Addr, Token: b.Token})
+	stop()
 	if err != nil {
 		return err
 	}
