@@ -2,11 +2,12 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/segmentio/encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -17,12 +18,11 @@ import (
 // where. The hot write endpoints use it instead of the schema validator,
 // which parses every body twice.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	rest, err := json.Parse(body, v, json.DisallowUnknownFields)
+	if err != nil {
 		return jsonProblem(err, body)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if len(bytes.TrimSpace(rest)) != 0 {
 		return problem(http.StatusBadRequest, CodeMalformedRequest, "the body has data after its JSON value")
 	}
 	return nil
@@ -35,17 +35,22 @@ func jsonProblem(err error, body []byte) error {
 	case len(bytes.TrimSpace(body)) == 0:
 		return problem(http.StatusBadRequest, CodeMalformedRequest, "the request has no body")
 	case errors.As(err, &syn):
-		return problem(http.StatusBadRequest, CodeMalformedRequest, fmt.Sprintf("the body is not valid JSON: %v (at byte %d)", syn, syn.Offset))
+		msg := strings.TrimPrefix(syn.Error(), "json: ")
+		if syn.Offset > 0 {
+			msg += fmt.Sprintf(" (at byte %d)", syn.Offset)
+		}
+		return problem(http.StatusBadRequest, CodeMalformedRequest, "the body is not valid JSON: "+msg)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return problem(http.StatusBadRequest, CodeMalformedRequest, "the body is not valid JSON: it ends too early")
 	case errors.As(err, &typ):
 		loc := "body"
 		if typ.Field != "" {
-			loc += "." + typ.Field
+			loc += "." + jsonPath(typ.Field)
 		}
-		msg := fmt.Sprintf("expected %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)
-		if typ.Value == "number" && strings.Contains(typ.Type.String(), "int") {
-			msg = "expected an integer (amounts are integers in minor units)"
+		got := jsonValueKind(typ.Value)
+		msg := fmt.Sprintf("expected %s, got %s", jsonKind(typ.Type.Kind().String()), got)
+		if got == "a number" && strings.Contains(typ.Type.String(), "int") {
+			msg = "expected an integer within range (amounts are integers in minor units)"
 		}
 		return problem(http.StatusUnprocessableEntity, CodeInvalidRequest, loc+": "+msg,
 			&huma.ErrorDetail{Location: loc, Message: msg})
@@ -71,4 +76,52 @@ func jsonKind(goKind string) string {
 		return "true or false"
 	}
 	return goKind
+}
+
+// jsonPath writes a decoder's field path (transfers.0.amount) the way
+// the other errors name fields (transfers[0].amount).
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	var b strings.Builder
+	for i, p := range parts {
+		if _, err := strconv.Atoi(p); err == nil && i > 0 {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// jsonValueKind names the kind of the offending JSON value. The decoder
+// reports it as the quoted rest of the input from that value on, or as
+// "number … overflows".
+func jsonValueKind(raw string) string {
+	if u, err := strconv.Unquote(raw); err == nil {
+		raw = u
+	} else if strings.HasPrefix(raw, "number") {
+		return "a number"
+	}
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "a value"
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		return "a string"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a number"
+	case c == '[':
+		return "an array"
+	case c == '{':
+		return "an object"
+	case c == 't' || c == 'f':
+		return "true or false"
+	case c == 'n':
+		return "null"
+	}
+	return "a value"
 }
