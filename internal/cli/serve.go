@@ -17,6 +17,7 @@ type ServeCmd struct {
 	Addr            string        `env:"SLT_ADDR" default:"127.0.0.1:8080" help:"Address to listen on (port 0 picks a free one)."`
 	ShutdownTimeout time.Duration `default:"30s" help:"How long a shutdown waits for requests in flight."`
 	DebugAddr       string        `env:"SLT_DEBUG_ADDR" help:"If set, serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060. Keep it private."`
+	CacheAccounts   int           `env:"SLT_CACHE_ACCOUNTS" default:"100000" help:"Accounts the ledger keeps in memory (about 450 bytes each); the rest are read from the database when used."`
 }
 
 // Run serves until SIGTERM or SIGINT.
@@ -29,5 +30,6 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		Logger:          g.log,
 		ShutdownTimeout: s.ShutdownTimeout,
 		DebugAddr:       s.DebugAddr,
+		CacheAccounts:   s.CacheAccounts,
 	})
 }

@@ -142,7 +142,7 @@ func New(store Store, opts Options) *Engine {
 		opts.Logger = slog.Default()
 	}
 	if opts.CacheAccounts <= 0 {
-		opts.CacheAccounts = defaultCacheAccounts
+		opts.CacheAccounts = DefaultCacheAccounts
 	}
 	e := &Engine{
 		store:            store,

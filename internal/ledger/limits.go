@@ -56,10 +56,10 @@ const (
 	// expiryBatch bounds the expired pending transfers voided per batch.
 	expiryBatch = 1024
 
-	// defaultCacheAccounts bounds the accounts the writer keeps in memory
-	// (about 300 bytes each). Clean accounts beyond it are evicted and
-	// reloaded from the store when next used.
-	defaultCacheAccounts = 250_000
+	// DefaultCacheAccounts bounds the accounts the writer keeps in memory
+	// (about 450 bytes each with the maps that index them). Clean accounts
+	// beyond it are evicted and reloaded from the store when next used.
+	DefaultCacheAccounts = 100_000
 
 	// maxInflight bounds the batches validated but not yet committed: one
 	// committing and one waiting keep both the validator and the database

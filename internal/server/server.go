@@ -34,6 +34,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// DebugAddr, if set, serves Go's profiler there.
 	DebugAddr string
+	// CacheAccounts bounds the accounts the ledger keeps in memory;
+	// 0 means ledger.DefaultCacheAccounts.
+	CacheAccounts int
 	// Listening, if set, is called with the address once the server accepts
 	// connections.
 	Listening func(addr string)
@@ -61,7 +64,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	m := newMetrics()
-	eng := ledger.New(st, ledger.Options{Logger: log, OnBatch: m.observeBatch})
+	eng := ledger.New(st, ledger.Options{Logger: log, OnBatch: m.observeBatch, CacheAccounts: cfg.CacheAccounts})
 	m.watchQueue(eng.QueueDepth)
 	apiHandler, _ := api.New(api.Options{
 		Engine:     eng,
