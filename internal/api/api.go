@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
 // Options are the API's dependencies.
@@ -25,6 +26,9 @@ type Options struct {
 	Ready      func(ctx context.Context) error // nil when the server can serve
 	Version    string
 	Logger     *slog.Logger
+	// Wallet serves the user-facing API (/v1/users, /v1/me, /v1/transfers …);
+	// nil leaves it out.
+	Wallet *wallet.Service
 }
 
 const operatorScheme = "operatorToken"
@@ -45,12 +49,21 @@ func New(opts Options) (http.Handler, huma.API) {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		operatorScheme: {Type: "http", Scheme: "bearer",
 			Description: "The operator token: SLT_ADMIN_TOKEN, or the one the server generated in its data directory."},
+		sessionScheme: {Type: "http", Scheme: "bearer",
+			Description: "A user's session token, from POST /v1/sessions."},
 	}
 	a := humago.New(mux, cfg)
 	a.UseMiddleware(requireOperator(a, opts.AdminToken))
+	if opts.Wallet != nil {
+		a.UseMiddleware(requireSession(a, opts.Wallet))
+	}
 
 	registerHealth(a, mux, opts)
 	registerLedger(a, mux, opts.Engine, opts.AdminToken)
+	if opts.Wallet != nil {
+		registerAccount(a, opts.Wallet)
+		registerMoney(a, mux, opts.Wallet)
+	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+

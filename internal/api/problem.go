@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,24 @@ type Problem struct {
 	Detail   string              `json:"detail,omitempty" doc:"An explanation specific to this occurrence."`
 	Instance string              `json:"instance,omitempty" doc:"A URI reference that identifies this occurrence."`
 	Errors   []*huma.ErrorDetail `json:"errors,omitempty" doc:"The individual problems with the request, with their location."`
+	// Extensions are further members a client can act on (RFC 9457 §3.2),
+	// such as remaining_tries of a wrong PIN or the limit that was hit.
+	Extensions map[string]any `json:"-"`
+}
+
+// MarshalJSON writes the extension members beside the standard ones.
+func (p *Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal((*plain)(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return b, err
+	}
+	ext, err := json.Marshal(p.Extensions)
+	if err != nil {
+		return nil, err
+	}
+	// Both are objects: join them, the standard members first.
+	return append(append(b[:len(b)-1], ','), ext[1:]...), nil
 }
 
 func (p *Problem) Error() string {

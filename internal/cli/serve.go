@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/server"
+	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
 // Version is the server's version, set at build time with
@@ -18,6 +19,8 @@ type ServeCmd struct {
 	ShutdownTimeout time.Duration `default:"30s" help:"How long a shutdown waits for requests in flight."`
 	DebugAddr       string        `env:"SLT_DEBUG_ADDR" help:"If set, serve Go's profiler (/debug/pprof) on this address, e.g. 127.0.0.1:6060. Keep it private."`
 	CacheAccounts   int           `env:"SLT_CACHE_ACCOUNTS" default:"100000" help:"Accounts the ledger keeps in memory (about 450 bytes each); the rest are read from the database when used."`
+	Demo            bool          `env:"SLT_DEMO" help:"Create demo users with verified identities and balances (once) and print how to log in."`
+	PINLock         time.Duration `env:"SLT_PIN_LOCK" default:"3h" help:"How long a payment PIN stays locked after 5 wrong tries."`
 }
 
 // Run serves until SIGTERM or SIGINT.
@@ -31,5 +34,13 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		ShutdownTimeout: s.ShutdownTimeout,
 		DebugAddr:       s.DebugAddr,
 		CacheAccounts:   s.CacheAccounts,
+		Demo:            s.Demo,
+		Wallet:          walletConfig(s.PINLock),
 	})
+}
+
+func walletConfig(pinLock time.Duration) *wallet.Config {
+	c := wallet.DefaultConfig()
+	c.PINLockFor = pinLock
+	return &c
 }

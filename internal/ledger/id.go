@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -105,4 +106,23 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// NameID derives an id from a name: a name-based UUID (version 8) over the
+// domain and the parts, each length-prefixed so that no two lists of parts
+// give the same id. Services use it for ids every process must agree on
+// (an account per user and day, the transfer of an idempotent request).
+func NameID(domain string, parts ...string) ID {
+	h := sha256.New()
+	var n [4]byte
+	for _, p := range append([]string{"shiliantong/" + domain}, parts...) {
+		binary.BigEndian.PutUint32(n[:], uint32(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
+	var id ID
+	copy(id[:], h.Sum(nil))
+	id[6] = id[6]&0x0f | 0x80 // version 8
+	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
+	return id
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/shiliantong/shiliantong/internal/api"
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/store"
+	"github.com/shiliantong/shiliantong/internal/store/walletsql"
+	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
 // Config is everything the server needs to start.
@@ -37,6 +39,10 @@ type Config struct {
 	// CacheAccounts bounds the accounts the ledger keeps in memory;
 	// 0 means ledger.DefaultCacheAccounts.
 	CacheAccounts int
+	// Wallet is the wallet's configuration; nil means wallet.DefaultConfig.
+	Wallet *wallet.Config
+	// Demo seeds demo users with balances at start (idempotently).
+	Demo bool
 	// Listening, if set, is called with the address once the server accepts
 	// connections.
 	Listening func(addr string)
@@ -66,7 +72,24 @@ func Run(ctx context.Context, cfg Config) error {
 	m := newMetrics()
 	eng := ledger.New(st, ledger.Options{Logger: log, OnBatch: m.observeBatch, CacheAccounts: cfg.CacheAccounts})
 	m.watchQueue(eng.QueueDepth)
+	wcfg := wallet.DefaultConfig()
+	if cfg.Wallet != nil {
+		wcfg = *cfg.Wallet
+	}
+	wsvc, err := wallet.New(ctx, wcfg, walletsql.New(st.SQL(), store.IsUniqueViolation), eng, log)
+	if err != nil {
+		eng.Close()
+		return err
+	}
+	if cfg.Demo {
+		if err := seedDemo(ctx, wsvc, log); err != nil {
+			wsvc.Close()
+			eng.Close()
+			return err
+		}
+	}
 	apiHandler, _ := api.New(api.Options{
+		Wallet:     wsvc,
 		Engine:     eng,
 		AdminToken: token,
 		Version:    cfg.Version,
@@ -90,6 +113,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		wsvc.Close()
 		eng.Close()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
@@ -108,6 +132,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	select {
 	case err := <-served:
+		wsvc.Close()
 		eng.Close()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
@@ -119,6 +144,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("serve", "err", err)
 	}
+	wsvc.Close()
 	eng.Close()
 	log.Info("stopped")
 	return shutdownErr

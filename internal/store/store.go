@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -20,7 +21,15 @@ const DefaultDSN = "sqlite:./slt-data/slt.db"
 // Store is an open database.
 type Store interface {
 	ledger.Store
+	// SQL is the pool for the services' own tables (the wallet's).
+	SQL() *sql.DB
 	Close() error
+}
+
+// IsUniqueViolation reports whether err, from either database, is
+// a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	return sqlite.IsUniqueViolation(err) || postgres.IsUniqueViolation(err)
 }
 
 // Kind names the store a DSN selects: "sqlite" or "postgres".

@@ -4,11 +4,13 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,6 +30,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	w    *pgx.Conn // the engine's connection
 	log  *slog.Logger
+
+	sqlOnce sync.Once
+	sqlDB   *sql.DB
 }
 
 // Options tune Open.
@@ -143,4 +148,17 @@ func mapError(err error) error {
 		}
 	}
 	return err
+}
+
+// SQL returns a database/sql view of the pool for the services' own tables
+// (the wallet's).
+func (s *Store) SQL() *sql.DB {
+	s.sqlOnce.Do(func() { s.sqlDB = stdlib.OpenDBFromPool(s.pool) })
+	return s.sqlDB
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }

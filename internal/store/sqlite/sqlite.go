@@ -21,6 +21,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -235,4 +236,18 @@ func mustSub(fsys embed.FS, dir string) fs.FS {
 		panic(err) // the directory is embedded at build time
 	}
 	return sub
+}
+
+// SQL returns the pool of connections for the services' own tables (the
+// wallet's): the ledger writes through a connection of its own.
+func (s *Store) SQL() *sql.DB { return s.db }
+
+// IsUniqueViolation reports whether err is a unique-constraint failure.
+func IsUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
 }

@@ -1,0 +1,256 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/shiliantong/shiliantong/internal/wallet"
+)
+
+const (
+	sessionScheme = "session"
+	walletTag     = "Wallet"
+	accountTag    = "Account"
+)
+
+var sessionOnly = []map[string][]string{{sessionScheme: {}}}
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	sessionKey
+)
+
+// userFrom returns the authenticated user of a request.
+func userFrom(ctx context.Context) wallet.User {
+	u, _ := ctx.Value(userKey).(wallet.User)
+	return u
+}
+
+// requireSession authenticates operations that ask for a session.
+func requireSession(a huma.API, w *wallet.Service) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if !needsScheme(ctx.Operation(), sessionScheme) {
+			next(ctx)
+			return
+		}
+		token, _ := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+		u, sess, err := w.Authenticate(ctx.Context(), token)
+		if err != nil {
+			ctx.SetHeader("WWW-Authenticate", `Bearer realm="shiliantong"`)
+			p := walletProblem(err)
+			ctx.SetHeader("Content-Type", "application/problem+json")
+			ctx.SetStatus(p.Status)
+			_ = huma.WriteErr(a, ctx, p.Status, p.Detail, p)
+			return
+		}
+		ctx = huma.WithValue(ctx, userKey, u)
+		next(huma.WithValue(ctx, sessionKey, sess))
+	}
+}
+
+var kindStatus = map[wallet.Kind]int{
+	wallet.KindInvalid:      http.StatusUnprocessableEntity,
+	wallet.KindUnauthorized: http.StatusUnauthorized,
+	wallet.KindForbidden:    http.StatusForbidden,
+	wallet.KindNotFound:     http.StatusNotFound,
+	wallet.KindConflict:     http.StatusConflict,
+	wallet.KindLocked:       http.StatusLocked,
+	wallet.KindUnavailable:  http.StatusServiceUnavailable,
+}
+
+// walletProblem maps a service error to a problem: one table, at the edge.
+func walletProblem(err error) *Problem {
+	if e, ok := wallet.AsError(err); ok {
+		p := problem(kindStatus[e.Kind], e.Code, e.Message)
+		p.Extensions = e.Details
+		return p
+	}
+	if p := asProblem(engineError(err)); p.Status != http.StatusInternalServerError {
+		return p
+	}
+	return asProblem(err)
+}
+
+// wrap maps the errors of a wallet handler.
+func wrap[I, O any](f func(ctx context.Context, in *I) (*O, error)) func(context.Context, *I) (*O, error) {
+	return func(ctx context.Context, in *I) (*O, error) {
+		out, err := f(ctx, in)
+		if err != nil {
+			return nil, walletProblem(err)
+		}
+		return out, nil
+	}
+}
+
+// User is a user's profile.
+type User struct {
+	ID                string    `json:"id"`
+	Phone             string    `json:"phone"`
+	Name              string    `json:"name"`
+	Role              string    `json:"role" enum:"user,merchant_staff,operator"`
+	Tier              int       `json:"tier" doc:"0: mobile only; 1: real name verified; 2: and a verified bank card."`
+	RealName          string    `json:"real_name,omitempty"`
+	IDDocument        string    `json:"id_document,omitempty" doc:"The verified identity document, masked."`
+	PINSet            bool      `json:"pin_set"`
+	PINLockedUntil    time.Time `json:"pin_locked_until,omitzero"`
+	PasswordFreePerTx int64     `json:"password_free_per_transaction" doc:"CNY minor units; 0: password-free payments are off."`
+	PasswordFreeDaily int64     `json:"password_free_daily"`
+	CreatedAt         time.Time `json:"created_at"`
+}
+
+func userView(u wallet.User) User {
+	return User{ID: u.ID, Phone: u.Phone, Name: u.Name, Role: string(u.Role), Tier: int(u.Tier), RealName: u.RealName,
+		IDDocument: u.IDMasked, PINSet: u.PINHash != "", PINLockedUntil: u.PINLockedUntil,
+		PasswordFreePerTx: u.NoPINPerTx, PasswordFreeDaily: u.NoPINDaily, CreatedAt: u.CreatedAt}
+}
+
+type userOutput struct{ Body User }
+
+// RegisterRequest is the body of POST /v1/users.
+type RegisterRequest struct {
+	Phone    string `json:"phone" maxLength:"32" doc:"Mobile number in international form." example:"+8613800138000"`
+	Password string `json:"password" maxLength:"256" doc:"At least 8 characters, two kinds of character, not a common password."`
+	Name     string `json:"name" maxLength:"128" doc:"The name other users see." example:"王小明"`
+}
+
+// LoginRequest is the body of POST /v1/sessions.
+type LoginRequest struct {
+	Phone    string `json:"phone" maxLength:"32" example:"+8613800138000"`
+	Password string `json:"password" maxLength:"256"`
+}
+
+// SessionView is a login session.
+type SessionView struct {
+	ID        string    `json:"id"`
+	Client    string    `json:"client"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Current   bool      `json:"current,omitempty"`
+}
+
+type loginOutput struct {
+	Body struct {
+		Token   string      `json:"token" doc:"Send as Authorization: Bearer <token>. Shown once."`
+		Session SessionView `json:"session"`
+		User    User        `json:"user"`
+	}
+}
+
+func registerAccount(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "register", Method: http.MethodPost, Path: "/v1/users", Tags: []string{accountTag},
+		Summary: "Register with a mobile number and a password", DefaultStatus: http.StatusCreated,
+		Description: "Creates the user and their CNY wallet. Weak or common passwords are refused (weak_password); a registered number is phone_taken.",
+		Errors:      []int{http.StatusConflict, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct{ Body RegisterRequest }) (*userOutput, error) {
+		u, err := w.Register(ctx, wallet.Registration{Phone: in.Body.Phone, Password: in.Body.Password, Name: in.Body.Name})
+		if err != nil {
+			return nil, err
+		}
+		return &userOutput{Body: userView(u)}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "login", Method: http.MethodPost, Path: "/v1/sessions", Tags: []string{accountTag},
+		Summary: "Log in: returns a session token", DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		UserAgent string `header:"User-Agent"`
+		Body      LoginRequest
+	}) (*loginOutput, error) {
+		token, sess, err := w.Login(ctx, in.Body.Phone, in.Body.Password, in.UserAgent)
+		if err != nil {
+			return nil, err
+		}
+		u, _, err := w.Authenticate(ctx, token)
+		if err != nil {
+			return nil, err
+		}
+		out := &loginOutput{}
+		out.Body.Token, out.Body.Session, out.Body.User = token, sessionView(sess, sess.ID), userView(u)
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "logout", Method: http.MethodDelete, Path: "/v1/sessions/current", Tags: []string{accountTag},
+		Summary: "Log out: end this session", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Errors: []int{http.StatusUnauthorized},
+	}, wrap(func(ctx context.Context, _ *struct{}) (*struct{}, error) {
+		sess, _ := ctx.Value(sessionKey).(wallet.Session)
+		return nil, w.RevokeSession(ctx, sess.UserID, sess.ID)
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "listSessions", Method: http.MethodGet, Path: "/v1/me/sessions", Tags: []string{accountTag},
+		Summary: "List my sessions", Security: sessionOnly, Errors: []int{http.StatusUnauthorized},
+	}, wrap(func(ctx context.Context, _ *struct{}) (*struct {
+		Body struct {
+			Sessions []SessionView `json:"sessions"`
+		}
+	}, error) {
+		sess, _ := ctx.Value(sessionKey).(wallet.Session)
+		all, err := w.Sessions(ctx, sess.UserID)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Sessions []SessionView `json:"sessions"`
+			}
+		}{}
+		out.Body.Sessions = make([]SessionView, len(all))
+		for i, s := range all {
+			out.Body.Sessions[i] = sessionView(s, sess.ID)
+		}
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "revokeSession", Method: http.MethodDelete, Path: "/v1/me/sessions/{id}", Tags: []string{accountTag},
+		Summary: "End one of my sessions (log out another device)", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (*struct{}, error) {
+		return nil, w.RevokeSession(ctx, userFrom(ctx).ID, in.ID)
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "me", Method: http.MethodGet, Path: "/v1/me", Tags: []string{accountTag},
+		Summary: "My profile", Security: sessionOnly, Errors: []int{http.StatusUnauthorized},
+	}, wrap(func(ctx context.Context, _ *struct{}) (*userOutput, error) {
+		return &userOutput{Body: userView(userFrom(ctx))}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "setPIN", Method: http.MethodPut, Path: "/v1/me/pin", Tags: []string{accountTag},
+		Summary: "Set or change the payment PIN", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Description: "Six digits, not one digit repeated or a run. The login password confirms it is you.",
+		Errors:      []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			Password string `json:"password" maxLength:"256"`
+			PIN      string `json:"pin" maxLength:"16" example:"285714"`
+		}
+	}) (*struct{}, error) {
+		return nil, w.SetPIN(ctx, userFrom(ctx), in.Body.Password, in.Body.PIN)
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "setPasswordFree", Method: http.MethodPut, Path: "/v1/me/password-free", Tags: []string{accountTag},
+		Summary: "Set password-free small payments (小额免密)", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Description: "CNY payments of at most per_transaction, while the day's password-free total stays within daily, need no PIN. Zeros turn it off.",
+		Errors:      []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			Password       string `json:"password" maxLength:"256"`
+			PerTransaction int64  `json:"per_transaction" minimum:"0" doc:"CNY minor units."`
+			Daily          int64  `json:"daily" minimum:"0" doc:"CNY minor units."`
+		}
+	}) (*struct{}, error) {
+		return nil, w.SetNoPIN(ctx, userFrom(ctx), in.Body.Password, in.Body.PerTransaction, in.Body.Daily)
+	}))
+}
+
+func sessionView(s wallet.Session, current string) SessionView {
+	return SessionView{ID: s.ID, Client: s.Client, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Current: s.ID == current}
+}

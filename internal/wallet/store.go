@@ -1,0 +1,126 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
+)
+
+// Store errors, returned by every Store implementation.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("already exists")
+)
+
+// Role is what a user may do.
+type Role string
+
+// The roles.
+const (
+	RoleUser     Role = "user"
+	RoleMerchant Role = "merchant_staff"
+	RoleOperator Role = "operator"
+)
+
+// User is a person with a wallet. Secrets are hashes; the identity
+// document number is sealed (encrypted) and masked.
+type User struct {
+	ID             string
+	Phone          string // E.164
+	Name           string
+	PasswordHash   string
+	Role           Role
+	Tier           Tier
+	PINHash        string // empty: no PIN set
+	PINFailures    int
+	PINLockedUntil time.Time
+	NoPINPerTx     int64 // password-free payments, CNY minor units; 0 = off
+	NoPINDaily     int64
+	NoPINVersion   int // increases with every change of the two limits
+	RealName       string
+	IDType         string
+	IDMasked       string
+	CreatedAt      time.Time
+}
+
+// Session is a login. The token itself is never stored, only its hash.
+type Session struct {
+	ID        string
+	UserID    string
+	TokenHash string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	Client    string // the user agent, for the list of sessions
+}
+
+// WalletAccount ties a user's wallet in one currency to its ledger account.
+type WalletAccount struct {
+	UserID    string
+	Currency  string
+	AccountID ledger.ID
+	CreatedAt time.Time
+}
+
+// Notification is one message in a user's inbox.
+type Notification struct {
+	ID        string
+	UserID    string
+	Kind      string
+	Title     string
+	Body      string
+	CreatedAt time.Time
+	Read      bool
+}
+
+// PaymentRequest is a request by one user for another to pay an amount.
+type PaymentRequest struct {
+	ID          string
+	RequesterID string
+	PayerID     string
+	Amount      int64
+	Currency    string
+	Note        string
+	Status      string // pending, paid, declined, cancelled
+	TransferID  string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Store keeps the wallet's records (never balances: those are the
+// ledger's). Implementations: internal/store/walletsql, on SQLite and
+// PostgreSQL.
+type Store interface {
+	CreateUser(ctx context.Context, u *User, w WalletAccount) error
+	UserByID(ctx context.Context, id string) (User, error)
+	UserByPhone(ctx context.Context, phone string) (User, error)
+	SetPIN(ctx context.Context, userID, hash string) error
+	// PINFailed counts a wrong PIN and returns the failures in a row.
+	PINFailed(ctx context.Context, userID string) (int, error)
+	LockPIN(ctx context.Context, userID string, until time.Time) error
+	PINSucceeded(ctx context.Context, userID string) error
+	SetNoPIN(ctx context.Context, userID string, perTx, daily int64) error
+	SetIdentity(ctx context.Context, userID, realName, idType, idMasked, idSealed string, tier Tier) error
+	SetTier(ctx context.Context, userID string, tier Tier) error
+
+	CreateSession(ctx context.Context, s Session) error
+	SessionByTokenHash(ctx context.Context, hash string) (Session, error)
+	Sessions(ctx context.Context, userID string) ([]Session, error)
+	DeleteSession(ctx context.Context, userID, sessionID string) error
+
+	CreateWallet(ctx context.Context, w WalletAccount) error
+	Wallets(ctx context.Context, userID string) ([]WalletAccount, error)
+	WalletByAccount(ctx context.Context, account ledger.ID) (WalletAccount, error)
+
+	AddNotifications(ctx context.Context, ns []Notification) error
+	Notifications(ctx context.Context, userID string, before time.Time, limit int) ([]Notification, error)
+	MarkNotificationsRead(ctx context.Context, userID string, upTo time.Time) error
+
+	CreatePaymentRequest(ctx context.Context, r PaymentRequest) error
+	PaymentRequestByID(ctx context.Context, id string) (PaymentRequest, error)
+	// SetPaymentRequestStatus moves a pending request to status; ErrNotFound
+	// if it is not pending any more.
+	SetPaymentRequestStatus(ctx context.Context, id, status, transferID string, at time.Time) error
+	PaymentRequests(ctx context.Context, userID string, limit int) ([]PaymentRequest, error)
+}

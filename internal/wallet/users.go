@@ -1,0 +1,243 @@
+package wallet
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
+)
+
+// NormalizePhone checks an E.164 mobile number ("+8613800138000") and
+// returns it without spaces or hyphens. Mainland China numbers (+86) must
+// be 11 digits starting 13–19.
+func NormalizePhone(s string) (string, error) {
+	p := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s))
+	bad := func(why string) error {
+		return newError(KindInvalid, CodeInvalidPhone, "%q is not a mobile number in international form (+8613800138000): %s", clipString(s, 32), why)
+	}
+	if !strings.HasPrefix(p, "+") {
+		return "", bad("it must start with + and the country code")
+	}
+	d := p[1:]
+	if len(d) < 8 || len(d) > 15 {
+		return "", bad("it must have 8 to 15 digits")
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return "", bad("only digits may follow the +")
+		}
+	}
+	if d[0] == '0' {
+		return "", bad("a country code does not start with 0")
+	}
+	if strings.HasPrefix(d, "86") {
+		n := d[2:]
+		if len(n) != 11 || n[0] != '1' || n[1] < '3' {
+			return "", bad("a mainland China mobile number has 11 digits and starts with 13 to 19")
+		}
+	}
+	return p, nil
+}
+
+const maxNameRunes = 32
+
+func checkName(name string) (string, error) {
+	n := strings.Join(strings.Fields(name), " ")
+	if n == "" || utf8.RuneCountInString(n) > maxNameRunes || !utf8.ValidString(n) {
+		return "", newError(KindInvalid, CodeInvalidName, "the name must have 1 to %d characters", maxNameRunes)
+	}
+	for _, r := range n {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return "", newError(KindInvalid, CodeInvalidName, "the name must not contain control characters")
+		}
+	}
+	return n, nil
+}
+
+// Registration is what a new user gives.
+type Registration struct {
+	Phone, Password, Name string
+	Role                  Role // empty means RoleUser
+}
+
+// Register creates a user with a CNY wallet.
+func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
+	phone, err := NormalizePhone(r.Phone)
+	if err != nil {
+		return User{}, err
+	}
+	name, err := checkName(r.Name)
+	if err != nil {
+		return User{}, err
+	}
+	if e := checkPassword(r.Password, phone); e != nil {
+		return User{}, e
+	}
+	hash, err := hashSecret(r.Password, s.cfg.PasswordParams)
+	if err != nil {
+		return User{}, fmt.Errorf("register: %w", err)
+	}
+	role := r.Role
+	if role == "" {
+		role = RoleUser
+	}
+	u := User{ID: ledger.NewID().String(), Phone: phone, Name: name, PasswordHash: hash, Role: role, CreatedAt: s.now().UTC()}
+	w, err := s.newWalletAccount(ctx, u.ID, "CNY")
+	if err != nil {
+		return User{}, err
+	}
+	if err := s.store.CreateUser(ctx, &u, w); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return User{}, newError(KindConflict, CodePhoneTaken, "this mobile number is already registered; log in instead")
+		}
+		return User{}, fmt.Errorf("register: %w", err)
+	}
+	return u, nil
+}
+
+// newWalletAccount creates the ledger account of a wallet (a user's
+// wallet may never go below zero). The wallet row is recorded by the
+// caller; an account without a row is harmless.
+func (s *Service) newWalletAccount(ctx context.Context, userID, cur string) (WalletAccount, error) {
+	w := WalletAccount{UserID: userID, Currency: cur, AccountID: ledger.NewID(), CreatedAt: s.now().UTC()}
+	res, err := s.ledger.CreateAccounts(ctx, []ledger.Account{{ID: w.AccountID, Currency: cur, Code: AccountWallet,
+		Flags: ledger.DebitsMustNotExceedCredits, Owner: "user:" + userID}})
+	if err != nil {
+		return w, fmt.Errorf("create wallet account: %w", err)
+	}
+	if !res[0].OK() {
+		return w, fmt.Errorf("create wallet account: %s", res[0])
+	}
+	return w, nil
+}
+
+// Login checks the credentials and opens a session; it returns the token,
+// which is shown once and never stored.
+func (s *Service) Login(ctx context.Context, phone, password, client string) (token string, sess Session, err error) {
+	wrong := newError(KindUnauthorized, CodeInvalidCredentials, "the mobile number or the password is wrong")
+	p, err := NormalizePhone(phone)
+	if err != nil {
+		return "", Session{}, wrong
+	}
+	u, err := s.store.UserByPhone(ctx, p)
+	if errors.Is(err, ErrNotFound) {
+		// Spend the same time as a real check, so that timing does not
+		// tell which numbers are registered.
+		checkSecret(password, dummyHash)
+		return "", Session{}, wrong
+	}
+	if err != nil {
+		return "", Session{}, fmt.Errorf("login: %w", err)
+	}
+	if !checkSecret(password, u.PasswordHash) {
+		return "", Session{}, wrong
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", Session{}, fmt.Errorf("login: %w", err)
+	}
+	token = "slt_" + base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now().UTC()
+	sess = Session{ID: ledger.NewID().String(), UserID: u.ID, TokenHash: tokenHash(token),
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL), Client: clipString(client, 200)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", Session{}, fmt.Errorf("login: %w", err)
+	}
+	s.notify(u.ID, "new_login", "New login", fmt.Sprintf("Your account was logged in from %s. If this was not you, change your password.", orUnknown(sess.Client)))
+	return token, sess, nil
+}
+
+// dummyHash is checked against when the user does not exist.
+var dummyHash, _ = hashSecret("not a password", DefaultPasswordParams)
+
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Authenticate returns the user and session a token stands for.
+func (s *Service) Authenticate(ctx context.Context, token string) (User, Session, error) {
+	invalid := newError(KindUnauthorized, CodeSessionInvalid, "the session is invalid or has expired; log in again")
+	if !strings.HasPrefix(token, "slt_") || len(token) > 100 {
+		return User{}, Session{}, invalid
+	}
+	sess, err := s.store.SessionByTokenHash(ctx, tokenHash(token))
+	if errors.Is(err, ErrNotFound) {
+		return User{}, Session{}, invalid
+	}
+	if err != nil {
+		return User{}, Session{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return User{}, Session{}, invalid
+	}
+	u, err := s.store.UserByID(ctx, sess.UserID)
+	if err != nil {
+		return User{}, Session{}, fmt.Errorf("authenticate: %w", err)
+	}
+	return u, sess, nil
+}
+
+// Sessions lists a user's sessions.
+func (s *Service) Sessions(ctx context.Context, userID string) ([]Session, error) {
+	all, err := s.store.Sessions(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	now := s.now()
+	live := all[:0]
+	for _, ss := range all {
+		if now.Before(ss.ExpiresAt) {
+			live = append(live, ss)
+		}
+	}
+	return live, nil
+}
+
+// RevokeSession ends one of the user's sessions.
+func (s *Service) RevokeSession(ctx context.Context, userID, sessionID string) error {
+	err := s.store.DeleteSession(ctx, userID, sessionID)
+	if errors.Is(err, ErrNotFound) {
+		return newError(KindNotFound, CodeNotFound, "you have no such session")
+	}
+	return err
+}
+
+// CreateAdmin creates an operator, or makes an existing user one.
+func (s *Service) CreateAdmin(ctx context.Context, r Registration) (User, error) {
+	r.Role = RoleOperator
+	return s.Register(ctx, r)
+}
+
+// userName returns a user's display name ("" if unknown).
+func (s *Service) userName(ctx context.Context, userID string) string {
+	return s.names.name(ctx, userID)
+}
+
+func clipString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown device"
+	}
+	return s
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,153 @@
+// Package wallet is what a person does with ShiLianTong before any
+// merchant is involved: register and log in, hold wallets in several
+// currencies, set a payment PIN, send money to other people, ask them for
+// money, and read their bills and notifications.
+//
+// Every movement of money is a ledger transfer; this package stores no
+// balance. Limits are ledger accounts too (see limits.go), so a limit is
+// enforced in the same atomic commit as the money it limits, also with
+// several server processes on one database.
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
+)
+
+// Ledger is what the wallet needs of the ledger engine.
+type Ledger interface {
+	CreateAccounts(ctx context.Context, accounts []ledger.Account) ([]ledger.AccountResult, error)
+	CreateTransfers(ctx context.Context, transfers []ledger.Transfer) ([]ledger.TransferResult, error)
+	LookupAccount(ctx context.Context, id ledger.ID) (ledger.Account, error)
+	LookupTransfer(ctx context.Context, id ledger.ID) (ledger.Transfer, error)
+	AccountTransfers(ctx context.Context, id ledger.ID, f ledger.TransferFilter) (ledger.TransferPage, error)
+}
+
+// Ledger account codes: the kind of each account the wallet creates.
+const (
+	AccountWallet       uint16 = 1  // a user's wallet in one currency
+	AccountBankClearing uint16 = 2  // money in transit to and from banks
+	AccountFeeIncome    uint16 = 3  // fees the operator earned
+	AccountLimit        uint16 = 10 // a user's allowance for one day (limits.go)
+	AccountLimitSource  uint16 = 11 // where allowances come from and go back to
+)
+
+// Ledger transfer codes: the kind of each transfer.
+const (
+	TransferP2P        uint16 = 1
+	TransferTopUp      uint16 = 2
+	TransferWithdrawal uint16 = 3
+	TransferFee        uint16 = 4
+	TransferLimitUse   uint16 = 10
+	TransferLimitFund  uint16 = 11
+)
+
+// Service is the wallet.
+type Service struct {
+	cfg    Config
+	store  Store
+	ledger Ledger
+	log    *slog.Logger
+	now    func() time.Time
+	names  *nameCache
+	inbox  *outbox
+
+	// ResolveCode, if set, turns a receive-code payload into the user id
+	// it names (see internal/receivecode).
+	ResolveCode func(payload string) (string, error)
+}
+
+// New returns the wallet service and creates the system accounts it needs
+// (idempotently: every process derives the same ids).
+func New(ctx context.Context, cfg Config, st Store, l Ledger, log *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Service{cfg: cfg, store: st, ledger: l, log: log, now: now, names: newNameCache(st)}
+	if err := s.createSystemAccounts(ctx); err != nil {
+		return nil, err
+	}
+	s.inbox = newOutbox(st, log)
+	return s, nil
+}
+
+// Close sends the notifications still buffered.
+func (s *Service) Close() { s.inbox.close() }
+
+// systemAccount is the id of an operator account in a currency.
+func systemAccount(name, currency string) ledger.ID {
+	return ledger.NameID("wallet/system", name, currency)
+}
+
+// The operator's accounts, per currency.
+func limitSource(cur string) ledger.ID  { return systemAccount("limit-source", cur) }
+func bankClearing(cur string) ledger.ID { return systemAccount("bank-clearing", cur) }
+func feeIncome(cur string) ledger.ID    { return systemAccount("fee-income", cur) }
+
+func (s *Service) createSystemAccounts(ctx context.Context) error {
+	var accts []ledger.Account
+	for cur := range s.cfg.Limits {
+		accts = append(accts,
+			ledger.Account{ID: limitSource(cur), Currency: cur, Code: AccountLimitSource, Owner: "system:limits"},
+			ledger.Account{ID: bankClearing(cur), Currency: cur, Code: AccountBankClearing, Owner: "system:bank"},
+			ledger.Account{ID: feeIncome(cur), Currency: cur, Code: AccountFeeIncome, Owner: "system:fees",
+				Flags: ledger.DebitsMustNotExceedCredits},
+		)
+	}
+	res, err := s.ledger.CreateAccounts(ctx, accts)
+	if err != nil {
+		return fmt.Errorf("wallet: create system accounts: %w", err)
+	}
+	for i, r := range res {
+		if !r.OK() {
+			return fmt.Errorf("wallet: create system account %s %s: %s", accts[i].Owner, accts[i].Currency, r)
+		}
+	}
+	return nil
+}
+
+// SupportedCurrencies lists the currencies a wallet may be opened in.
+func (s *Service) SupportedCurrencies() []string {
+	out := make([]string, 0, len(s.cfg.Limits))
+	for c := range s.cfg.Limits {
+		out = append(out, c)
+	}
+	sortStrings(out)
+	return out
+}
+
+// DemoSetup gives a demo user a verified identity (tier 2) and a balance,
+// booked as a completed top-up from a bank card. Only for --demo.
+func (s *Service) DemoSetup(ctx context.Context, userID, cur string, amount int64) error {
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("demo setup: %w", err)
+	}
+	if err := s.store.SetIdentity(ctx, u.ID, u.Name, "demo", "demo", "", Tier2); err != nil {
+		return fmt.Errorf("demo setup: %w", err)
+	}
+	w, ok, err := s.walletIn(ctx, userID, cur)
+	if err != nil || !ok {
+		return fmt.Errorf("demo setup: no %s wallet (%v)", cur, err)
+	}
+	res, err := s.ledger.CreateTransfers(ctx, []ledger.Transfer{{ID: ledger.NameID("wallet/demo-topup", userID, cur),
+		DebitAccountID: bankClearing(cur), CreditAccountID: w.AccountID, Amount: amount, Currency: cur, Code: TransferTopUp, Reference: "demo top-up"}})
+	if err != nil {
+		return fmt.Errorf("demo setup: %w", err)
+	}
+	if !res[0].OK() {
+		return fmt.Errorf("demo setup: %s", res[0])
+	}
+	return nil
+}
