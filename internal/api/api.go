@@ -62,7 +62,8 @@ func New(opts Options) (http.Handler, huma.API) {
 	registerLedger(a, mux, opts.Engine, opts.AdminToken)
 	if opts.Wallet != nil {
 		registerAccount(a, opts.Wallet)
-		registerMoney(a, mux, opts.Wallet)
+		registerMoney(a, opts.Wallet)
+		registerBank(a, opts.Wallet)
 	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

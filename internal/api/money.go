@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/shiliantong/shiliantong/internal/receivecode"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -118,7 +120,7 @@ func checkKey(key string) error {
 	return wallet.CheckIdempotencyKey(key)
 }
 
-func registerMoney(a huma.API, mux *http.ServeMux, w *wallet.Service) {
+func registerMoney(a huma.API, w *wallet.Service) {
 	type walletsOutput struct {
 		Body struct {
 			Wallets []WalletView `json:"wallets"`
@@ -231,6 +233,7 @@ func registerMoney(a huma.API, mux *http.ServeMux, w *wallet.Service) {
 	}))
 	registerRequests(a, w)
 	registerNotifications(a, w)
+	registerReceiveCode(a, w)
 }
 
 func registerRequests(a huma.API, w *wallet.Service) {
@@ -345,4 +348,64 @@ func registerNotifications(a huma.API, w *wallet.Service) {
 	}) (*struct{}, error) {
 		return nil, w.MarkNotificationsRead(ctx, userFrom(ctx).ID, in.Body.UpTo)
 	}))
+}
+
+type receiveCodeInput struct {
+	Amount   int64  `query:"amount" minimum:"0" doc:"Ask for this amount (minor units); 0: the payer enters it."`
+	Currency string `query:"currency" pattern:"^[A-Z]{3}$"`
+	Note     string `query:"note" maxLength:"160"`
+}
+
+type imageOutput struct {
+	ContentType  string `header:"Content-Type"`
+	CacheControl string `header:"Cache-Control"`
+	Body         []byte
+}
+
+func registerReceiveCode(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "receiveCode", Method: http.MethodGet, Path: "/v1/me/receive-code", Tags: []string{walletTag},
+		Summary: "My personal receive code (收款码)", Security: sessionOnly,
+		Description: "payload is what the QR code holds: another user's app scans it and sends it as \"to\" of POST /v1/transfers. " +
+			"The same query on /v1/me/receive-code.png or .svg returns the QR image.",
+		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *receiveCodeInput) (*struct {
+		Body struct {
+			Payload string `json:"payload"`
+		}
+	}, error) {
+		p, err := w.ReceiveCode(ctx, userFrom(ctx), in.Amount, in.Currency, in.Note)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Payload string `json:"payload"`
+			}
+		}{}
+		out.Body.Payload = p
+		return out, nil
+	}))
+	for _, f := range []struct{ ext, mime string }{{"png", "image/png"}, {"svg", "image/svg+xml"}} {
+		huma.Register(a, huma.Operation{
+			OperationID: "receiveCode" + strings.ToUpper(f.ext), Method: http.MethodGet, Path: "/v1/me/receive-code." + f.ext, Tags: []string{walletTag},
+			Summary: "My receive code as a QR image (" + f.ext + ")", Security: sessionOnly,
+			Errors:  []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+		}, wrap(func(ctx context.Context, in *receiveCodeInput) (*imageOutput, error) {
+			p, err := w.ReceiveCode(ctx, userFrom(ctx), in.Amount, in.Currency, in.Note)
+			if err != nil {
+				return nil, err
+			}
+			var img []byte
+			if f.ext == "png" {
+				img, err = receivecode.PNG(p, 512)
+			} else {
+				img, err = receivecode.SVG(p)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &imageOutput{ContentType: f.mime, CacheControl: "private, max-age=300", Body: img}, nil
+		}))
+	}
 }

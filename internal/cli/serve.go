@@ -21,6 +21,7 @@ type ServeCmd struct {
 	CacheAccounts   int           `env:"SLT_CACHE_ACCOUNTS" default:"100000" help:"Accounts the ledger keeps in memory (about 450 bytes each); the rest are read from the database when used."`
 	Demo            bool          `env:"SLT_DEMO" help:"Create demo users with verified identities and balances (once) and print how to log in."`
 	PINLock         time.Duration `env:"SLT_PIN_LOCK" default:"3h" help:"How long a payment PIN stays locked after 5 wrong tries."`
+	PublicURL       string        `env:"SLT_PUBLIC_URL" default:"http://localhost:8080" help:"Where users reach this server; personal receive codes point there."`
 }
 
 // Run serves until SIGTERM or SIGINT.
@@ -35,6 +36,7 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		DebugAddr:       s.DebugAddr,
 		CacheAccounts:   s.CacheAccounts,
 		Demo:            s.Demo,
+		PublicURL:       s.PublicURL,
 		Wallet:          walletConfig(s.PINLock),
 	})
 }

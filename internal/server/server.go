@@ -18,9 +18,10 @@ import (
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/api"
+	"github.com/shiliantong/shiliantong/internal/bank"
+	"github.com/shiliantong/shiliantong/internal/kyc"
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/store"
-	"github.com/shiliantong/shiliantong/internal/store/walletsql"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -43,6 +44,11 @@ type Config struct {
 	Wallet *wallet.Config
 	// Demo seeds demo users with balances at start (idempotently).
 	Demo bool
+	// PublicURL is where users reach the server; receive codes point there.
+	PublicURL string
+	// Bank and Identity are the partners; nil means their sandboxes.
+	Bank     bank.Connector
+	Identity kyc.Verifier
 	// Listening, if set, is called with the address once the server accepts
 	// connections.
 	Listening func(addr string)
@@ -76,11 +82,21 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Wallet != nil {
 		wcfg = *cfg.Wallet
 	}
-	wsvc, err := wallet.New(ctx, wcfg, walletsql.New(st.SQL(), store.IsUniqueViolation), eng, log)
+	cfg.Logger = log
+	deps, closePartners, err := walletDeps(cfg, st, eng)
 	if err != nil {
 		eng.Close()
 		return err
 	}
+	defer closePartners()
+	wsvc, err := wallet.New(ctx, wcfg, deps)
+	if err != nil {
+		eng.Close()
+		return err
+	}
+	rctx, stopReconciler := context.WithCancel(context.Background())
+	defer stopReconciler()
+	go wsvc.RunReconciler(rctx, 2*time.Second)
 	if cfg.Demo {
 		if err := seedDemo(ctx, wsvc, log); err != nil {
 			wsvc.Close()
@@ -144,6 +160,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("serve", "err", err)
 	}
+	stopReconciler()
 	wsvc.Close()
 	eng.Close()
 	log.Info("stopped")

@@ -88,6 +88,40 @@ type PaymentRequest struct {
 	UpdatedAt   time.Time
 }
 
+// BankCard is a card linked to a wallet. The number is sealed; only the
+// masked form is ever shown.
+type BankCard struct {
+	ID             string
+	UserID         string
+	PANSealed      string
+	PANHash        string // keyed hash of the number: finds a card linked twice
+	Masked         string
+	Issuer         string
+	Network        string
+	Type           string // debit, credit, unknown
+	HolderName     string
+	Status         string // pending (waiting for the one-time code), verified
+	VerificationID string
+	BankToken      string
+	CreatedAt      time.Time
+}
+
+// BankOrder is a top-up or a withdrawal; its id is the request id the bank
+// sees, so that every retry of it is the same request.
+type BankOrder struct {
+	ID        string
+	UserID    string
+	Kind      string // top_up, withdrawal
+	CardID    string
+	Amount    int64
+	Fee       int64
+	Currency  string
+	Status    string // processing, succeeded, failed
+	Reason    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 // Store keeps the wallet's records (never balances: those are the
 // ledger's). Implementations: internal/store/walletsql, on SQLite and
 // PostgreSQL.
@@ -123,4 +157,19 @@ type Store interface {
 	// if it is not pending any more.
 	SetPaymentRequestStatus(ctx context.Context, id, status, transferID string, at time.Time) error
 	PaymentRequests(ctx context.Context, userID string, limit int) ([]PaymentRequest, error)
+
+	CreateCard(ctx context.Context, c BankCard) error
+	Cards(ctx context.Context, userID string) ([]BankCard, error)
+	VerifyCard(ctx context.Context, cardID, bankToken string) error
+	DeleteCard(ctx context.Context, userID, cardID string) error
+
+	// CreateOrder stores a new order; ErrDuplicate if its id exists.
+	CreateOrder(ctx context.Context, o BankOrder) error
+	OrderByID(ctx context.Context, id string) (BankOrder, error)
+	// FinishOrder moves a processing order to its final status; ErrNotFound
+	// if it is not processing (someone else finished it).
+	FinishOrder(ctx context.Context, id, status, reason string, at time.Time) error
+	// ProcessingOrders lists orders still waiting for the bank, oldest first.
+	ProcessingOrders(ctx context.Context, updatedBefore time.Time, limit int) ([]BankOrder, error)
+	Orders(ctx context.Context, userID string, limit int) ([]BankOrder, error)
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/receivecode"
 )
 
 // P2PRequest is a transfer from the caller to another user.
@@ -98,6 +99,14 @@ func (s *Service) checkAmount(amount int64, cur string) error {
 
 // resolvePayee finds the user a "to" names.
 func (s *Service) resolvePayee(ctx context.Context, to string) (User, error) {
+	u, _, err := s.resolvePayeeCode(ctx, to)
+	return u, err
+}
+
+// resolvePayeeCode finds the user a "to" names, and the receive code if it
+// is one (an amount in it must be paid as it is).
+func (s *Service) resolvePayeeCode(ctx context.Context, to string) (User, receivecode.Code, error) {
+	var code receivecode.Code
 	to = strings.TrimSpace(to)
 	unknown := newError(KindNotFound, CodeUnknownPayee, "no user has this mobile number, id or receive code")
 	var u User
@@ -106,30 +115,29 @@ func (s *Service) resolvePayee(ctx context.Context, to string) (User, error) {
 	case strings.HasPrefix(to, "+"):
 		phone, perr := NormalizePhone(to)
 		if perr != nil {
-			return User{}, perr
+			return User{}, code, perr
 		}
 		u, err = s.store.UserByPhone(ctx, phone)
 	case len(to) == 36:
 		if _, perr := ledger.ParseID(to); perr != nil {
-			return User{}, unknown
+			return User{}, code, unknown
 		}
 		u, err = s.store.UserByID(ctx, to)
-	case s.ResolveCode != nil:
-		id, cerr := s.ResolveCode(to)
-		if cerr != nil {
-			return User{}, newError(KindInvalid, CodeUnknownPayee, "this is not a valid receive code: %v", cerr)
-		}
-		u, err = s.store.UserByID(ctx, id)
 	default:
-		return User{}, unknown
+		var cerr error
+		code, cerr = s.codes.Decode(to)
+		if cerr != nil {
+			return User{}, code, newError(KindNotFound, CodeUnknownPayee, "%q is not a mobile number (+86…), a user id or a receive code of this wallet", clipString(to, 40))
+		}
+		u, err = s.store.UserByID(ctx, code.UserID.String())
 	}
 	if errors.Is(err, ErrNotFound) {
-		return User{}, unknown
+		return User{}, code, unknown
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("find payee: %w", err)
+		return User{}, code, fmt.Errorf("find payee: %w", err)
 	}
-	return u, nil
+	return u, code, nil
 }
 
 // Transfer sends money from payer to another user.
@@ -141,9 +149,12 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	if err != nil {
 		return Receipt{}, err
 	}
-	payee, err := s.resolvePayee(ctx, req.To)
+	payee, code, err := s.resolvePayeeCode(ctx, req.To)
 	if err != nil {
 		return Receipt{}, err
+	}
+	if code.Amount != 0 && (code.Amount != req.Amount || code.Currency != req.Currency) {
+		return Receipt{}, newError(KindInvalid, CodeInvalidAmount, "this receive code asks for %s; pay that amount", formatMoney(code.Amount, code.Currency))
 	}
 	if payee.ID == payer.ID {
 		return Receipt{}, newError(KindInvalid, CodeSelfTransfer, "you can not transfer to yourself; to move money between your currencies use exchange")

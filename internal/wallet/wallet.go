@@ -11,11 +11,15 @@ package wallet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/shiliantong/shiliantong/internal/bank"
+	"github.com/shiliantong/shiliantong/internal/kyc"
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/receivecode"
 )
 
 // Ledger is what the wallet needs of the ledger engine.
@@ -46,27 +50,47 @@ const (
 	TransferLimitFund  uint16 = 11
 )
 
+// Deps are the wallet's collaborators.
+type Deps struct {
+	Store    Store
+	Ledger   Ledger
+	Bank     bank.Connector // top-ups, withdrawals and card verification
+	Identity kyc.Verifier   // real-name verification
+	// Vault seals card and identity-document numbers at rest.
+	Vault *bank.Vault
+	// LookupKey keys the hash that finds a card linked twice (≥ 32 bytes).
+	LookupKey []byte
+	// Codes makes and reads personal receive codes.
+	Codes  *receivecode.Codec
+	Logger *slog.Logger
+}
+
 // Service is the wallet.
 type Service struct {
-	cfg    Config
-	store  Store
-	ledger Ledger
-	log    *slog.Logger
-	now    func() time.Time
-	names  *nameCache
-	inbox  *outbox
-
-	// ResolveCode, if set, turns a receive-code payload into the user id
-	// it names (see internal/receivecode).
-	ResolveCode func(payload string) (string, error)
+	cfg      Config
+	store    Store
+	ledger   Ledger
+	bank     bank.Connector
+	identity kyc.Verifier
+	vault    *bank.Vault
+	lookup   []byte
+	log      *slog.Logger
+	now      func() time.Time
+	names    *nameCache
+	inbox    *outbox
+	codes    *receivecode.Codec
 }
 
 // New returns the wallet service and creates the system accounts it needs
 // (idempotently: every process derives the same ids).
-func New(ctx context.Context, cfg Config, st Store, l Ledger, log *slog.Logger) (*Service, error) {
+func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if d.Store == nil || d.Ledger == nil || d.Bank == nil || d.Identity == nil || d.Vault == nil || d.Codes == nil || len(d.LookupKey) < 32 {
+		return nil, errors.New("wallet: store, ledger, bank, identity verifier, vault, receive codes and a 32-byte lookup key are required")
+	}
+	log := d.Logger
 	if log == nil {
 		log = slog.Default()
 	}
@@ -74,11 +98,12 @@ func New(ctx context.Context, cfg Config, st Store, l Ledger, log *slog.Logger) 
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{cfg: cfg, store: st, ledger: l, log: log, now: now, names: newNameCache(st)}
+	s := &Service{cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey,
+		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store)}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err
 	}
-	s.inbox = newOutbox(st, log)
+	s.inbox = newOutbox(d.Store, log)
 	return s, nil
 }
 
@@ -127,27 +152,20 @@ func (s *Service) SupportedCurrencies() []string {
 	return out
 }
 
-// DemoSetup gives a demo user a verified identity (tier 2) and a balance,
-// booked as a completed top-up from a bank card. Only for --demo.
-func (s *Service) DemoSetup(ctx context.Context, userID, cur string, amount int64) error {
-	u, err := s.store.UserByID(ctx, userID)
-	if err != nil {
-		return fmt.Errorf("demo setup: %w", err)
-	}
-	if err := s.store.SetIdentity(ctx, u.ID, u.Name, "demo", "demo", "", Tier2); err != nil {
-		return fmt.Errorf("demo setup: %w", err)
-	}
+// DemoFund gives a demo user a balance, booked as a completed top-up from
+// a bank card (once per user and currency). Only for --demo.
+func (s *Service) DemoFund(ctx context.Context, userID, cur string, amount int64) error {
 	w, ok, err := s.walletIn(ctx, userID, cur)
 	if err != nil || !ok {
-		return fmt.Errorf("demo setup: no %s wallet (%v)", cur, err)
+		return fmt.Errorf("demo fund: no %s wallet (%v)", cur, err)
 	}
 	res, err := s.ledger.CreateTransfers(ctx, []ledger.Transfer{{ID: ledger.NameID("wallet/demo-topup", userID, cur),
 		DebitAccountID: bankClearing(cur), CreditAccountID: w.AccountID, Amount: amount, Currency: cur, Code: TransferTopUp, Reference: "demo top-up"}})
 	if err != nil {
-		return fmt.Errorf("demo setup: %w", err)
+		return fmt.Errorf("demo fund: %w", err)
 	}
 	if !res[0].OK() {
-		return fmt.Errorf("demo setup: %s", res[0])
+		return fmt.Errorf("demo fund: %s", res[0])
 	}
 	return nil
 }

@@ -68,7 +68,45 @@ CREATE TABLE payment_requests (
 CREATE INDEX payment_requests_payer ON payment_requests (payer_id, created_at);
 CREATE INDEX payment_requests_requester ON payment_requests (requester_id, created_at);
 
+-- Bank cards: the number sealed (AES-256-GCM, bound to the user), a keyed
+-- hash of it to find a card linked twice, and what may be shown.
+CREATE TABLE bank_cards (
+    id              TEXT PRIMARY KEY,
+    user_id         TEXT NOT NULL REFERENCES users (id),
+    pan_sealed      TEXT NOT NULL,
+    pan_hash        TEXT NOT NULL,
+    masked          TEXT NOT NULL,
+    issuer          TEXT NOT NULL,
+    network         TEXT NOT NULL,
+    card_type       TEXT NOT NULL,
+    holder_name     TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    verification_id TEXT NOT NULL DEFAULT '',
+    bank_token      TEXT NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL,
+    UNIQUE (user_id, pan_hash)
+);
+
+-- Top-ups and withdrawals: the id is also the request id the bank sees.
+CREATE TABLE bank_orders (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users (id),
+    kind       TEXT NOT NULL,
+    card_id    TEXT NOT NULL REFERENCES bank_cards (id),
+    amount     INTEGER NOT NULL CHECK (amount > 0),
+    fee        INTEGER NOT NULL DEFAULT 0,
+    currency   TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX bank_orders_user ON bank_orders (user_id, created_at);
+CREATE INDEX bank_orders_status ON bank_orders (status, updated_at);
+
 -- +goose Down
+DROP TABLE bank_orders;
+DROP TABLE bank_cards;
 DROP TABLE payment_requests;
 DROP TABLE notifications;
 DROP TABLE wallets;
