@@ -46,6 +46,9 @@ type Config struct {
 	Demo bool
 	// PublicURL is where users reach the server; receive codes point there.
 	PublicURL string
+	// ReconcileEvery is how often orders the bank left pending are asked
+	// about again; 0 means 2 s.
+	ReconcileEvery time.Duration
 	// Bank and Identity are the partners; nil means their sandboxes.
 	Bank     bank.Connector
 	Identity kyc.Verifier
@@ -96,7 +99,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	rctx, stopReconciler := context.WithCancel(context.Background())
 	defer stopReconciler()
-	go wsvc.RunReconciler(rctx, 2*time.Second)
+	every := cfg.ReconcileEvery
+	if every <= 0 {
+		every = 2 * time.Second
+	}
+	go wsvc.RunReconciler(rctx, every)
 	if cfg.Demo {
 		if err := seedDemo(ctx, wsvc, log); err != nil {
 			wsvc.Close()
