@@ -104,7 +104,7 @@ func registerBank(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "verifyCard", Method: http.MethodPost, Path: "/v1/me/bank-cards/{id}/verify", Tags: []string{bankTag},
 		Summary: "Verify a card with the bank's code (tier 2)", Security: sessionOnly,
-		Errors:  []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID   string `path:"id" maxLength:"64"`
 		Body struct {
@@ -143,7 +143,7 @@ func registerBank(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "removeCard", Method: http.MethodDelete, Path: "/v1/me/bank-cards/{id}", Tags: []string{bankTag},
 		Summary: "Unlink a card", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
-		Errors:  []int{http.StatusUnauthorized, http.StatusNotFound},
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID string `path:"id" maxLength:"64"`
 	}) (*struct{}, error) {

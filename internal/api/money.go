@@ -390,7 +390,7 @@ func registerReceiveCode(a huma.API, w *wallet.Service) {
 		huma.Register(a, huma.Operation{
 			OperationID: "receiveCode" + strings.ToUpper(f.ext), Method: http.MethodGet, Path: "/v1/me/receive-code." + f.ext, Tags: []string{walletTag},
 			Summary: "My receive code as a QR image (" + f.ext + ")", Security: sessionOnly,
-			Errors:  []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+			Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
 		}, wrap(func(ctx context.Context, in *receiveCodeInput) (*imageOutput, error) {
 			p, err := w.ReceiveCode(ctx, userFrom(ctx), in.Amount, in.Currency, in.Note)
 			if err != nil {

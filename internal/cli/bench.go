@@ -15,6 +15,36 @@ import (
 type BenchCmd struct {
 	Ledger BenchLedgerCmd `cmd:"" help:"Benchmark the ledger engine in process."`
 	HTTP   BenchHTTPCmd   `cmd:"" name:"http" help:"Benchmark a running server through its API (a load generator)."`
+	P2P    BenchP2PCmd    `cmd:"" name:"p2p" help:"Benchmark wallet P2P transfers through a running server's API (users, sessions, limits, idempotency keys)."`
+}
+
+// BenchP2PCmd runs the wallet load generator against a running server.
+type BenchP2PCmd struct {
+	Duration time.Duration `default:"30s" help:"How long to measure."`
+	Clients  int           `default:"64" help:"Concurrent clients."`
+	Users    int           `default:"200" help:"Users to register, verify and fund first (the sandbox bank and identity provider must be on)."`
+	PIN      bool          `name:"pin" help:"Confirm every transfer with the payment PIN (argon2id) instead of password-free."`
+	Rate     int           `default:"0" help:"Target transfers per second (open loop); 0 = as fast as possible."`
+	Seed     uint64        `default:"0" help:"Random seed; 0 picks one."`
+	JSON     bool          `help:"Print one JSON object instead of a table."`
+	Addr     string        `default:"127.0.0.1:8080" env:"SLT_ADDR" help:"The server's address or URL."`
+}
+
+// Run benchmarks P2P transfers at --addr.
+func (b *BenchP2PCmd) Run(ctx context.Context, g *Globals) error {
+	cfg := bench.Config{Clients: b.Clients, Batch: 1, Duration: b.Duration, Rate: b.Rate, Seed: b.Seed, Accounts: b.Users}
+	if !b.JSON {
+		cfg.Progress = g.stderr
+	}
+	res, err := bench.P2P(ctx, bench.P2PConfig{Config: cfg, Addr: b.Addr, Users: b.Users, PIN: b.PIN})
+	if err != nil {
+		return err
+	}
+	if b.JSON {
+		return res.WriteJSON(g.stdout)
+	}
+	res.WriteTable(g.stdout)
+	return nil
 }
 
 // benchFlags are the knobs both benchmarks share.

@@ -109,7 +109,11 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 	if id == nil {
 		id = kyc.NewSandbox(kyc.SandboxConfig{Latency: 50 * time.Millisecond, Jitter: 50 * time.Millisecond})
 	}
-	d := wallet.Deps{Store: walletsql.New(st.SQL(), store.IsUniqueViolation), Ledger: l, Bank: bk, Identity: id,
+	kind, err := store.Kind(cfg.DB)
+	if err != nil {
+		return wallet.Deps{}, nil, err
+	}
+	d := wallet.Deps{Store: walletsql.New(st.SQL(), kind, store.IsUniqueViolation), Ledger: l, Bank: bk, Identity: id,
 		Vault: vault, LookupKey: derive(secret, "card-lookup"), Codes: codes, Logger: cfg.Logger}
 	return d, func() {
 		for _, c := range closers {

@@ -132,6 +132,11 @@ func (s *Service) Order(ctx context.Context, u User, id string) (BankOrder, erro
 	if err != nil {
 		return BankOrder{}, fmt.Errorf("order: %w", err)
 	}
+	if o.Status == OrderProcessing {
+		// Someone is waiting: ask the bank now rather than at the
+		// reconciler's next round.
+		return s.drive(ctx, o)
+	}
 	return o, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -202,7 +201,7 @@ func decodeBillCursor(c string) (int64, error) {
 	if c == "" {
 		return 0, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
 	if err != nil || len(b) != 8 || binary.BigEndian.Uint64(b) > 1<<62 {
 		return 0, newError(KindInvalid, CodeInvalidCursor, "the cursor is not one this server returned")
 	}
@@ -257,5 +256,3 @@ func csvSafe(s string) string {
 	}
 	return s
 }
-
-var _ = strconv.Itoa

@@ -53,6 +53,7 @@ func (s *Service) VerifyIdentity(ctx context.Context, u User, r IdentityRequest)
 	if err := s.store.SetIdentity(ctx, u.ID, req.Name, string(req.Type), v.Masked, sealed, tier); err != nil {
 		return User{}, fmt.Errorf("verify identity: %w", err)
 	}
+	s.cache.forgetSessions()
 	if err := s.raiseTier(ctx, u, tier); err != nil {
 		return User{}, err
 	}

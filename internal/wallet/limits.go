@@ -122,6 +122,7 @@ func (s *Service) raiseTier(ctx context.Context, u User, tier Tier) error {
 	if err := s.store.SetTier(ctx, u.ID, tier); err != nil {
 		return fmt.Errorf("raise tier: %w", err)
 	}
+	s.cache.forgetSessions()
 	u.Tier = tier
 	for cur := range s.cfg.Limits {
 		if err := s.fundOutflow(ctx, u, cur); err != nil {

@@ -2,7 +2,9 @@ package wallet
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -81,12 +83,56 @@ func (s *Service) notify(userID, kind, title, body string) {
 	s.inbox.add(Notification{ID: ledger.NewID().String(), UserID: userID, Kind: kind, Title: title, Body: body, CreatedAt: s.now().UTC()})
 }
 
-// Notifications lists a user's inbox, newest first, before a time.
+// Notifications lists a user's inbox, newest first, before a time. Money
+// sent and received are not stored as notifications: they are read from
+// the ledger (the user's transfer bills), so a payment writes nothing but
+// its ledger transfer; the other events are stored rows.
 func (s *Service) Notifications(ctx context.Context, userID string, before time.Time, limit int) ([]Notification, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
-	return s.store.Notifications(ctx, userID, before, limit)
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	stored, err := s.store.Notifications(ctx, userID, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	page, err := s.Bills(ctx, userID, BillFilter{Type: "transfer", To: before, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Notification, 0, len(stored)+len(page.Bills))
+	out = append(out, stored...)
+	for _, b := range page.Bills {
+		out = append(out, moneyNotification(u, b))
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out[:min(limit, len(out))], nil
+}
+
+// moneyNotification tells of a transfer bill.
+func moneyNotification(u User, b Bill) Notification {
+	n := Notification{ID: b.ID, UserID: u.ID, CreatedAt: b.Time, Read: !b.Time.After(u.NotificationsReadAt)}
+	amt := formatMoney(abs(b.Amount), b.Currency)
+	note := ""
+	if b.Note != "" {
+		note = " " + b.Note
+	}
+	if b.Amount > 0 {
+		n.Kind, n.Title, n.Body = "received", "Money received", fmt.Sprintf("%s sent you %s.%s", b.Counterparty, amt, note)
+	} else {
+		n.Kind, n.Title, n.Body = "paid", "Transfer sent", fmt.Sprintf("You sent %s to %s.%s", amt, b.Counterparty, note)
+	}
+	return n
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // MarkNotificationsRead marks the inbox read up to a time.

@@ -22,12 +22,17 @@ func (s *Service) SetPIN(ctx context.Context, u User, password, pin string) erro
 	if err := s.store.SetPIN(ctx, u.ID, hash); err != nil {
 		return fmt.Errorf("set pin: %w", err)
 	}
+	s.cache.forgetSessions()
 	return nil
 }
 
 // verifyPIN checks a payment PIN. Wrong PINs count; after PINMaxTries in
 // a row the PIN locks for PINLockFor. Every error says what is left.
 func (s *Service) verifyPIN(ctx context.Context, u User, pin string) error {
+	u, err := s.store.UserByID(ctx, u.ID) // as stored, not as cached
+	if err != nil {
+		return fmt.Errorf("verify pin: %w", err)
+	}
 	if u.PINHash == "" {
 		return newError(KindConflict, CodePINNotSet, "set a payment PIN first (PUT /v1/me/pin)")
 	}
@@ -44,6 +49,7 @@ func (s *Service) verifyPIN(ctx context.Context, u User, pin string) error {
 		}
 		return nil
 	}
+	s.cache.forgetSessions()
 	n, err := s.store.PINFailed(ctx, u.ID)
 	if err != nil {
 		return fmt.Errorf("verify pin: %w", err)
@@ -88,5 +94,6 @@ func (s *Service) SetNoPIN(ctx context.Context, u User, password string, perTx, 
 		}
 		return fmt.Errorf("set password-free limits: %w", err)
 	}
+	s.cache.forgetSessions()
 	return nil
 }

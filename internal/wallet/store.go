@@ -42,7 +42,9 @@ type User struct {
 	RealName       string
 	IDType         string
 	IDMasked       string
-	CreatedAt      time.Time
+	// NotificationsReadAt: notifications up to this time have been read.
+	NotificationsReadAt time.Time
+	CreatedAt           time.Time
 }
 
 // Session is a login. The token itself is never stored, only its hash.

@@ -117,7 +117,7 @@ func (s *Service) resolvePayeeCode(ctx context.Context, to string) (User, receiv
 		if perr != nil {
 			return User{}, code, perr
 		}
-		u, err = s.store.UserByPhone(ctx, phone)
+		u, err = s.userByPhone(ctx, phone)
 	case len(to) == 36:
 		if _, perr := ledger.ParseID(to); perr != nil {
 			return User{}, code, unknown
@@ -191,15 +191,14 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	}
 	r := Receipt{TransferID: main.ID.String(), Amount: req.Amount, Currency: req.Currency, Note: note, PasswordFree: passwordFree,
 		Payee: Party{UserID: payee.ID, Name: payee.Name, Phone: MaskPhone(payee.Phone)}, Replayed: !created}
-	t, err := s.ledger.LookupTransfer(ctx, main.ID)
-	if err != nil {
-		return Receipt{}, fmt.Errorf("transfer: read back: %w", err)
-	}
-	r.CreatedAt = t.CreatedAt()
 	if created {
-		amt := formatMoney(req.Amount, req.Currency)
-		s.notify(payee.ID, "received", "Money received", fmt.Sprintf("%s sent you %s. %s", payer.Name, amt, note))
-		s.notify(payer.ID, "paid", "Transfer sent", fmt.Sprintf("You sent %s to %s. %s", amt, payee.Name, note))
+		r.CreatedAt = s.now().UTC() // within a millisecond of the commit; not worth a read
+	} else {
+		t, err := s.ledger.LookupTransfer(ctx, main.ID)
+		if err != nil {
+			return Receipt{}, fmt.Errorf("transfer: read back: %w", err)
+		}
+		r.CreatedAt = t.CreatedAt()
 	}
 	return r, nil
 }
@@ -207,14 +206,16 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 // payeeWallet returns the payee's wallet in a currency, or an error that
 // says which currencies they do hold.
 func (s *Service) payeeWallet(ctx context.Context, payee User, cur string) (WalletAccount, error) {
-	ws, err := s.store.Wallets(ctx, payee.ID)
+	w, ok, err := s.walletIn(ctx, payee.ID, cur)
 	if err != nil {
-		return WalletAccount{}, fmt.Errorf("payee wallets: %w", err)
+		return WalletAccount{}, err
 	}
-	for _, w := range ws {
-		if w.Currency == cur {
-			return w, nil
-		}
+	if ok {
+		return w, nil
+	}
+	ws, err := s.walletsOf(ctx, payee.ID, false)
+	if err != nil {
+		return WalletAccount{}, err
 	}
 	held := currencies(ws)
 	return WalletAccount{}, newError(KindInvalid, CodePayeeCurrencyNotOpen,
@@ -294,7 +295,9 @@ func (s *Service) moneyOut(ctx context.Context, u User, main ledger.Transfer, pa
 				return false, nil
 			}
 		}
-		if why == ledger.TransferDebitAccountNotFound && failed < len(chain)-1-len(extra) && attempt == 0 {
+		// An allowance missing, or not funded yet (another request is
+		// creating it this instant): make sure it is, and try once more.
+		if (why == ledger.TransferDebitAccountNotFound || why == ledger.TransferExceedsCredits) && failed < len(chain)-1-len(extra) && attempt == 0 {
 			if err := s.fundAllowances(ctx, u, main.Currency, passwordFree); err != nil {
 				return false, err
 			}

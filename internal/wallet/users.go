@@ -170,7 +170,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, Session
 	if !strings.HasPrefix(token, "slt_") || len(token) > 100 {
 		return User{}, Session{}, invalid
 	}
-	sess, err := s.store.SessionByTokenHash(ctx, tokenHash(token))
+	hash := tokenHash(token)
+	if e, ok := s.cache.session(hash, s.now()); ok {
+		return e.user, e.sess, nil
+	}
+	sess, err := s.store.SessionByTokenHash(ctx, hash)
 	if errors.Is(err, ErrNotFound) {
 		return User{}, Session{}, invalid
 	}
@@ -184,6 +188,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, Session
 	if err != nil {
 		return User{}, Session{}, fmt.Errorf("authenticate: %w", err)
 	}
+	s.cache.putSession(hash, authEntry{user: u, sess: sess, at: s.now()})
 	return u, sess, nil
 }
 
@@ -206,6 +211,7 @@ func (s *Service) Sessions(ctx context.Context, userID string) ([]Session, error
 // RevokeSession ends one of the user's sessions.
 func (s *Service) RevokeSession(ctx context.Context, userID, sessionID string) error {
 	err := s.store.DeleteSession(ctx, userID, sessionID)
+	s.cache.forgetSessions()
 	if errors.Is(err, ErrNotFound) {
 		return newError(KindNotFound, CodeNotFound, "you have no such session")
 	}

@@ -77,6 +77,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	names    *nameCache
+	cache    *caches
 	inbox    *outbox
 	codes    *receivecode.Codec
 }
@@ -99,7 +100,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		now = time.Now
 	}
 	s := &Service{cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey,
-		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store)}
+		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store), cache: newCaches()}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err
 	}

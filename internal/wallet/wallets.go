@@ -57,20 +57,6 @@ func (s *Service) OpenWallet(ctx context.Context, userID, cur string) (Balance, 
 	return Balance{Currency: cur, AccountID: w.AccountID.String(), OpenedAt: w.CreatedAt}, nil
 }
 
-// walletIn returns the user's wallet in a currency.
-func (s *Service) walletIn(ctx context.Context, userID, cur string) (WalletAccount, bool, error) {
-	ws, err := s.store.Wallets(ctx, userID)
-	if err != nil {
-		return WalletAccount{}, false, fmt.Errorf("wallets: %w", err)
-	}
-	for _, w := range ws {
-		if w.Currency == cur {
-			return w, true, nil
-		}
-	}
-	return WalletAccount{}, false, nil
-}
-
 func currencies(ws []WalletAccount) []string {
 	out := make([]string, len(ws))
 	for i, w := range ws {

@@ -12,7 +12,7 @@ const cardColumns = `id, user_id, pan_sealed, pan_hash, masked, issuer, network,
 
 // CreateCard stores a card.
 func (s *Store) CreateCard(ctx context.Context, c wallet.BankCard) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO bank_cards ("+cardColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+	_, err := s.exec(ctx, "INSERT INTO bank_cards ("+cardColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 		c.ID, c.UserID, c.PANSealed, c.PANHash, c.Masked, c.Issuer, c.Network, c.Type, c.HolderName, c.Status,
 		c.VerificationID, c.BankToken, nanos(c.CreatedAt))
 	return s.mapErr("create card", err)
@@ -20,7 +20,7 @@ func (s *Store) CreateCard(ctx context.Context, c wallet.BankCard) error {
 
 // Cards lists a user's cards.
 func (s *Store) Cards(ctx context.Context, userID string) ([]wallet.BankCard, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+cardColumns+" FROM bank_cards WHERE user_id = $1 ORDER BY created_at", userID)
+	rows, err := s.query(ctx, "SELECT "+cardColumns+" FROM bank_cards WHERE user_id = $1 ORDER BY created_at", userID)
 	if err != nil {
 		return nil, s.mapErr("cards", err)
 	}
@@ -62,14 +62,14 @@ func scanOrder(r scanner) (wallet.BankOrder, error) {
 
 // CreateOrder stores a new top-up or withdrawal.
 func (s *Store) CreateOrder(ctx context.Context, o wallet.BankOrder) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO bank_orders ("+orderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	_, err := s.exec(ctx, "INSERT INTO bank_orders ("+orderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 		o.ID, o.UserID, o.Kind, o.CardID, o.Amount, o.Fee, o.Currency, o.Status, o.Reason, nanos(o.CreatedAt), nanos(o.UpdatedAt))
 	return s.mapErr("create order", err)
 }
 
 // OrderByID returns an order.
 func (s *Store) OrderByID(ctx context.Context, id string) (wallet.BankOrder, error) {
-	o, err := scanOrder(s.db.QueryRowContext(ctx, "SELECT "+orderColumns+" FROM bank_orders WHERE id = $1", id))
+	o, err := scanOrder(s.queryRow(ctx, "SELECT "+orderColumns+" FROM bank_orders WHERE id = $1", id))
 	return o, s.mapErr("order", err)
 }
 
@@ -91,7 +91,7 @@ func (s *Store) Orders(ctx context.Context, userID string, limit int) ([]wallet.
 }
 
 func (s *Store) orders(ctx context.Context, q string, args ...any) ([]wallet.BankOrder, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, s.mapErr("orders", err)
 	}
@@ -106,4 +106,3 @@ func (s *Store) orders(ctx context.Context, q string, args ...any) ([]wallet.Ban
 	}
 	return out, s.mapErr("orders", rows.Err())
 }
-

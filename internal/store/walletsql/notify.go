@@ -9,15 +9,47 @@ import (
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
-// AddNotifications inserts notifications with one multi-row statement.
+// notificationChunk is how many rows one prepared insert writes.
+const notificationChunk = 32
+
+// AddNotifications inserts notifications in one transaction, with
+// prepared multi-row inserts of notificationChunk rows and single rows
+// for the rest.
 func (s *Store) AddNotifications(ctx context.Context, ns []wallet.Notification) error {
 	if len(ns) == 0 {
 		return nil
 	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.mapErr("add notifications", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	for len(ns) > 0 {
+		n := notificationChunk
+		if len(ns) < n {
+			n = 1
+		}
+		st, err := s.stmt(ctx, insertNotifications(n))
+		if err != nil {
+			return s.mapErr("add notifications", err)
+		}
+		args := make([]any, 0, 6*n)
+		for _, x := range ns[:n] {
+			args = append(args, x.ID, x.UserID, x.Kind, x.Title, x.Body, nanos(x.CreatedAt))
+		}
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...); err != nil {
+			return s.mapErr("add notifications", err)
+		}
+		ns = ns[n:]
+	}
+	return s.mapErr("add notifications", tx.Commit())
+}
+
+// insertNotifications is the insert of n rows.
+func insertNotifications(n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO notifications (id, user_id, kind, title, body, created_at) VALUES ")
-	args := make([]any, 0, 6*len(ns))
-	for i, n := range ns {
+	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -29,10 +61,8 @@ func (s *Store) AddNotifications(ctx context.Context, ns []wallet.Notification) 
 			b.WriteString("$" + strconv.Itoa(6*i+j+1))
 		}
 		b.WriteByte(')')
-		args = append(args, n.ID, n.UserID, n.Kind, n.Title, n.Body, nanos(n.CreatedAt))
 	}
-	_, err := s.db.ExecContext(ctx, b.String(), args...)
-	return s.mapErr("add notifications", err)
+	return b.String()
 }
 
 // Notifications lists a user's notifications before a time, newest first.
@@ -41,7 +71,7 @@ func (s *Store) Notifications(ctx context.Context, userID string, before time.Ti
 	if !before.IsZero() {
 		b = before.UnixNano()
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, user_id, kind, title, body, created_at, read FROM notifications
+	rows, err := s.query(ctx, `SELECT id, user_id, kind, title, body, created_at, read FROM notifications
 		WHERE user_id = $1 AND created_at < $2 ORDER BY created_at DESC LIMIT $3`, userID, b, limit)
 	if err != nil {
 		return nil, s.mapErr("notifications", err)
@@ -62,7 +92,10 @@ func (s *Store) Notifications(ctx context.Context, userID string, before time.Ti
 
 // MarkNotificationsRead marks a user's notifications up to a time read.
 func (s *Store) MarkNotificationsRead(ctx context.Context, userID string, upTo time.Time) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE notifications SET read = 1 WHERE user_id = $1 AND created_at <= $2 AND read = 0", userID, upTo.UnixNano())
+	if _, err := s.exec(ctx, "UPDATE notifications SET read = 1 WHERE user_id = $1 AND created_at <= $2 AND read = 0", userID, upTo.UnixNano()); err != nil {
+		return s.mapErr("mark notifications read", err)
+	}
+	_, err := s.exec(ctx, "UPDATE users SET notifications_read_at = $2 WHERE id = $1 AND notifications_read_at < $2", userID, upTo.UnixNano())
 	return s.mapErr("mark notifications read", err)
 }
 
@@ -78,14 +111,14 @@ func scanRequest(r scanner) (wallet.PaymentRequest, error) {
 
 // CreatePaymentRequest stores a payment request.
 func (s *Store) CreatePaymentRequest(ctx context.Context, r wallet.PaymentRequest) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO payment_requests ("+requestColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	_, err := s.exec(ctx, "INSERT INTO payment_requests ("+requestColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
 		r.ID, r.RequesterID, r.PayerID, r.Amount, r.Currency, r.Note, r.Status, r.TransferID, nanos(r.CreatedAt), nanos(r.UpdatedAt))
 	return s.mapErr("create payment request", err)
 }
 
 // PaymentRequestByID returns a payment request.
 func (s *Store) PaymentRequestByID(ctx context.Context, id string) (wallet.PaymentRequest, error) {
-	r, err := scanRequest(s.db.QueryRowContext(ctx, "SELECT "+requestColumns+" FROM payment_requests WHERE id = $1", id))
+	r, err := scanRequest(s.queryRow(ctx, "SELECT "+requestColumns+" FROM payment_requests WHERE id = $1", id))
 	return r, s.mapErr("payment request", err)
 }
 
@@ -98,7 +131,7 @@ func (s *Store) SetPaymentRequestStatus(ctx context.Context, id, status, transfe
 
 // PaymentRequests lists the requests a user made or received, newest first.
 func (s *Store) PaymentRequests(ctx context.Context, userID string, limit int) ([]wallet.PaymentRequest, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+requestColumns+` FROM payment_requests
+	rows, err := s.query(ctx, "SELECT "+requestColumns+` FROM payment_requests
 		WHERE requester_id = $1 OR payer_id = $1 ORDER BY created_at DESC LIMIT $2`, userID, limit)
 	if err != nil {
 		return nil, s.mapErr("payment requests", err)

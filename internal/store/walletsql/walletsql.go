@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
+	"sync"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
@@ -18,12 +20,69 @@ import (
 type Store struct {
 	db       *sql.DB
 	isUnique func(error) bool
+	numbered bool     // rewrite $n to ?n (SQLite: numbered, not named, parameters)
+	stmts    sync.Map // query → *sql.Stmt
 }
 
-// New returns a store over db; isUnique tells a unique-constraint failure
-// of db's driver.
-func New(db *sql.DB, isUnique func(error) bool) *Store {
-	return &Store{db: db, isUnique: isUnique}
+// Dialects of New.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// New returns a store over db; dialect is SQLite or Postgres, isUnique
+// tells a unique-constraint failure of db's driver.
+func New(db *sql.DB, dialect string, isUnique func(error) bool) *Store {
+	return &Store{db: db, isUnique: isUnique, numbered: dialect == SQLite}
+}
+
+var dollarParam = regexp.MustCompile(`\$([0-9]+)`)
+
+// stmt returns the prepared statement of a query, preparing it once:
+// parsing a statement costs more than running these small ones.
+func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	text := q
+	if s.numbered {
+		text = dollarParam.ReplaceAllString(q, "?$1")
+	}
+	st, err := s.db.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is QueryRowContext on the prepared statement; a statement that
+// does not prepare reports its error on Scan.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return s.queryRow(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 var _ wallet.Store = (*Store)(nil)
@@ -57,7 +116,7 @@ func (s *Store) mapErr(op string, err error) error {
 
 // exec runs a statement that must change exactly one row.
 func (s *Store) exec1(ctx context.Context, op, q string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, q, args...)
+	res, err := s.exec(ctx, q, args...)
 	if err != nil {
 		return s.mapErr(op, err)
 	}
@@ -90,28 +149,28 @@ func (s *Store) CreateUser(ctx context.Context, u *wallet.User, w wallet.WalletA
 }
 
 const userColumns = `id, phone, name, password_hash, role, tier, pin_hash, pin_failures, pin_locked_until,
-	nopin_per_tx, nopin_daily, nopin_version, real_name, id_type, id_masked, created_at`
+	nopin_per_tx, nopin_daily, nopin_version, real_name, id_type, id_masked, notifications_read_at, created_at`
 
 func scanUser(row *sql.Row) (wallet.User, error) {
 	var u wallet.User
 	var role string
-	var tier, locked, created int64
+	var tier, locked, readAt, created int64
 	err := row.Scan(&u.ID, &u.Phone, &u.Name, &u.PasswordHash, &role, &tier, &u.PINHash, &u.PINFailures, &locked,
-		&u.NoPINPerTx, &u.NoPINDaily, &u.NoPINVersion, &u.RealName, &u.IDType, &u.IDMasked, &created)
+		&u.NoPINPerTx, &u.NoPINDaily, &u.NoPINVersion, &u.RealName, &u.IDType, &u.IDMasked, &readAt, &created)
 	u.Role, u.Tier = wallet.Role(role), wallet.Tier(tier)
-	u.PINLockedUntil, u.CreatedAt = fromNanos(locked), fromNanos(created)
+	u.PINLockedUntil, u.NotificationsReadAt, u.CreatedAt = fromNanos(locked), fromNanos(readAt), fromNanos(created)
 	return u, err
 }
 
 // UserByID returns a user.
 func (s *Store) UserByID(ctx context.Context, id string) (wallet.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
+	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
 	return u, s.mapErr("user by id", err)
 }
 
 // UserByPhone returns a user by mobile number.
 func (s *Store) UserByPhone(ctx context.Context, phone string) (wallet.User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users WHERE phone = $1", phone))
+	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE phone = $1", phone))
 	return u, s.mapErr("user by phone", err)
 }
 
@@ -123,7 +182,7 @@ func (s *Store) SetPIN(ctx context.Context, userID, hash string) error {
 // PINFailed counts a wrong PIN.
 func (s *Store) PINFailed(ctx context.Context, userID string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, "UPDATE users SET pin_failures = pin_failures + 1 WHERE id = $1 RETURNING pin_failures", userID).Scan(&n)
+	err := s.queryRow(ctx, "UPDATE users SET pin_failures = pin_failures + 1 WHERE id = $1 RETURNING pin_failures", userID).Scan(&n)
 	return n, s.mapErr("count pin failure", err)
 }
 
@@ -134,7 +193,7 @@ func (s *Store) LockPIN(ctx context.Context, userID string, until time.Time) err
 
 // PINSucceeded clears the count of wrong PINs.
 func (s *Store) PINSucceeded(ctx context.Context, userID string) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE users SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0", userID)
+	_, err := s.exec(ctx, "UPDATE users SET pin_failures = 0 WHERE id = $1 AND pin_failures <> 0", userID)
 	return s.mapErr("clear pin failures", err)
 }
 
@@ -158,7 +217,7 @@ func (s *Store) SetTier(ctx context.Context, userID string, tier wallet.Tier) er
 
 // CreateSession stores a session.
 func (s *Store) CreateSession(ctx context.Context, ss wallet.Session) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sessions (token_hash, id, user_id, created_at, expires_at, client)
+	_, err := s.exec(ctx, `INSERT INTO sessions (token_hash, id, user_id, created_at, expires_at, client)
 		VALUES ($1, $2, $3, $4, $5, $6)`, ss.TokenHash, ss.ID, ss.UserID, nanos(ss.CreatedAt), nanos(ss.ExpiresAt), ss.Client)
 	return s.mapErr("create session", err)
 }
@@ -177,13 +236,13 @@ func scanSession(r scanner) (wallet.Session, error) {
 
 // SessionByTokenHash finds a session by its token's hash.
 func (s *Store) SessionByTokenHash(ctx context.Context, hash string) (wallet.Session, error) {
-	ss, err := scanSession(s.db.QueryRowContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE token_hash = $1", hash))
+	ss, err := scanSession(s.queryRow(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE token_hash = $1", hash))
 	return ss, s.mapErr("session", err)
 }
 
 // Sessions lists a user's sessions, newest first.
 func (s *Store) Sessions(ctx context.Context, userID string) ([]wallet.Session, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 100", userID)
+	rows, err := s.query(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 100", userID)
 	if err != nil {
 		return nil, s.mapErr("sessions", err)
 	}
@@ -233,7 +292,7 @@ func scanWallet(r scanner) (wallet.WalletAccount, error) {
 
 // Wallets lists a user's wallets in the order they were opened.
 func (s *Store) Wallets(ctx context.Context, userID string) ([]wallet.WalletAccount, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT user_id, currency, account_id, created_at FROM wallets WHERE user_id = $1 ORDER BY created_at", userID)
+	rows, err := s.query(ctx, "SELECT user_id, currency, account_id, created_at FROM wallets WHERE user_id = $1 ORDER BY created_at", userID)
 	if err != nil {
 		return nil, s.mapErr("wallets", err)
 	}
@@ -251,6 +310,6 @@ func (s *Store) Wallets(ctx context.Context, userID string) ([]wallet.WalletAcco
 
 // WalletByAccount finds the wallet of a ledger account.
 func (s *Store) WalletByAccount(ctx context.Context, account ledger.ID) (wallet.WalletAccount, error) {
-	w, err := scanWallet(s.db.QueryRowContext(ctx, "SELECT user_id, currency, account_id, created_at FROM wallets WHERE account_id = $1", account.String()))
+	w, err := scanWallet(s.queryRow(ctx, "SELECT user_id, currency, account_id, created_at FROM wallets WHERE account_id = $1", account.String()))
 	return w, s.mapErr("wallet by account", err)
 }

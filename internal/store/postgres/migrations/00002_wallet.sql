@@ -21,6 +21,7 @@ CREATE TABLE users (
     id_type          TEXT NOT NULL DEFAULT '',
     id_masked        TEXT NOT NULL DEFAULT '',
     id_sealed        TEXT NOT NULL DEFAULT '',
+    notifications_read_at BIGINT NOT NULL DEFAULT 0,
     created_at       BIGINT NOT NULL
 );
 

@@ -1,0 +1,140 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Two small caches keep database reads off the payment path. Both are per
+// process and bounded; what they may serve stale is chosen so that no
+// stale answer moves money wrongly:
+//
+//   - sessions: a token's session and user, for sessionCacheTTL. A session
+//     ended on another server stays usable here that long; on this one,
+//     logging out, and any change to the user, forget the cache at once.
+//     The PIN is always checked against the user as stored.
+//   - wallets: a user's wallets, which are only ever added. A currency the
+//     cache does not know is read again from the database.
+//   - payees by mobile number, for sessionCacheTTL: a payee's id, name and
+//     tier (for the balance cap) may be that old.
+
+const (
+	sessionCacheTTL = 2 * time.Second
+	walletCacheTTL  = time.Minute
+	cacheMaxEntries = 100_000
+)
+
+type authEntry struct {
+	user User
+	sess Session
+	at   time.Time
+}
+
+type caches struct {
+	mu       sync.Mutex
+	auth     map[string]authEntry       // token hash →
+	wallets  map[string][]WalletAccount // user id →
+	walletAt map[string]time.Time
+	payees   map[string]authEntry // phone →
+}
+
+func newCaches() *caches {
+	return &caches{auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
+		payees: map[string]authEntry{}}
+}
+
+func (c *caches) session(hash string, now time.Time) (authEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.auth[hash]
+	if !ok || now.Sub(e.at) > sessionCacheTTL || !now.Before(e.sess.ExpiresAt) {
+		return authEntry{}, false
+	}
+	return e, true
+}
+
+func (c *caches) putSession(hash string, e authEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.auth) >= cacheMaxEntries {
+		clear(c.auth)
+	}
+	c.auth[hash] = e
+}
+
+// forgetSessions drops every cached session and payee: a user changed,
+// or logged out.
+func (c *caches) forgetSessions() {
+	c.mu.Lock()
+	clear(c.auth)
+	clear(c.payees)
+	c.mu.Unlock()
+}
+
+// userByPhone finds a user by mobile number, through the cache.
+func (s *Service) userByPhone(ctx context.Context, phone string) (User, error) {
+	c := s.cache
+	now := s.now()
+	c.mu.Lock()
+	e, ok := c.payees[phone]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < sessionCacheTTL {
+		return e.user, nil
+	}
+	u, err := s.store.UserByPhone(ctx, phone)
+	if err != nil {
+		return User{}, err
+	}
+	c.mu.Lock()
+	if len(c.payees) >= cacheMaxEntries {
+		clear(c.payees)
+	}
+	c.payees[phone] = authEntry{user: u, at: now}
+	c.mu.Unlock()
+	return u, nil
+}
+
+// walletsOf returns a user's wallets, from the cache unless fresh is set.
+func (s *Service) walletsOf(ctx context.Context, userID string, fresh bool) ([]WalletAccount, error) {
+	c := s.cache
+	now := time.Now()
+	if !fresh {
+		c.mu.Lock()
+		ws, ok := c.wallets[userID]
+		at := c.walletAt[userID]
+		c.mu.Unlock()
+		if ok && now.Sub(at) < walletCacheTTL {
+			return ws, nil
+		}
+	}
+	ws, err := s.store.Wallets(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("wallets: %w", err)
+	}
+	c.mu.Lock()
+	if len(c.wallets) >= cacheMaxEntries {
+		clear(c.wallets)
+		clear(c.walletAt)
+	}
+	c.wallets[userID], c.walletAt[userID] = ws, now
+	c.mu.Unlock()
+	return ws, nil
+}
+
+// walletIn returns the user's wallet in a currency.
+func (s *Service) walletIn(ctx context.Context, userID, cur string) (WalletAccount, bool, error) {
+	for _, fresh := range []bool{false, true} {
+		ws, err := s.walletsOf(ctx, userID, fresh)
+		if err != nil {
+			return WalletAccount{}, false, err
+		}
+		for _, w := range ws {
+			if w.Currency == cur {
+				return w, true, nil
+			}
+		}
+	}
+	return WalletAccount{}, false, nil
+}
