@@ -53,13 +53,14 @@ func New(opts Options) (http.Handler, huma.API) {
 			Description: "A user's session token, from POST /v1/sessions."},
 	}
 	a := humago.New(mux, cfg)
-	a.UseMiddleware(requireOperator(a, opts.AdminToken))
+	isOperator := operatorCheck(opts.AdminToken, opts.Wallet)
+	a.UseMiddleware(requireOperator(a, isOperator))
 	if opts.Wallet != nil {
 		a.UseMiddleware(requireSession(a, opts.Wallet))
 	}
 
 	registerHealth(a, mux, opts)
-	registerLedger(a, mux, opts.Engine, opts.AdminToken)
+	registerLedger(a, mux, opts.Engine, isOperator)
 	if opts.Wallet != nil {
 		registerAccount(a, opts.Wallet)
 		registerMoney(a, opts.Wallet)
@@ -79,16 +80,36 @@ func validToken(header, token string) bool {
 	return ok && token != "" && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }
 
-// requireOperator checks the operator token on operations that ask for it.
-func requireOperator(a huma.API, token string) func(huma.Context, func(huma.Context)) {
+// operatorCheck returns the test of an Authorization header for operator
+// operations: the operator token, or the session of an operator user
+// (slt admin create).
+func operatorCheck(token string, w *wallet.Service) func(ctx context.Context, header string) bool {
+	return func(ctx context.Context, header string) bool {
+		if validToken(header, token) {
+			return true
+		}
+		if w == nil {
+			return false
+		}
+		session, ok := strings.CutPrefix(header, "Bearer ")
+		if !ok {
+			return false
+		}
+		u, _, err := w.Authenticate(ctx, session)
+		return err == nil && u.Role == wallet.RoleOperator
+	}
+}
+
+// requireOperator checks operator credentials on operations that ask for them.
+func requireOperator(a huma.API, isOperator func(context.Context, string) bool) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		if !needsScheme(ctx.Operation(), operatorScheme) {
 			next(ctx)
 			return
 		}
-		if !validToken(ctx.Header("Authorization"), token) {
+		if !isOperator(ctx.Context(), ctx.Header("Authorization")) {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="shiliantong"`)
-			_ = huma.WriteErr(a, ctx, http.StatusUnauthorized, "a valid operator token is required (Authorization: Bearer …)")
+			_ = huma.WriteErr(a, ctx, http.StatusUnauthorized, "a valid operator token or an operator's session is required (Authorization: Bearer …)")
 			return
 		}
 		next(ctx)

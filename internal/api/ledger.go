@@ -130,7 +130,7 @@ type balanceOutput struct {
 	}
 }
 
-func registerLedger(a huma.API, mux *http.ServeMux, eng *ledger.Engine, token string) {
+func registerLedger(a huma.API, mux *http.ServeMux, eng *ledger.Engine, isOperator func(context.Context, string) bool) {
 	huma.Register(a, huma.Operation{
 		OperationID: "createLedgerAccount", Method: http.MethodPost, Path: "/v1/ledger/accounts", Tags: []string{ledgerTag},
 		Summary:     "Create a ledger account",
@@ -178,7 +178,7 @@ func registerLedger(a huma.API, mux *http.ServeMux, eng *ledger.Engine, token st
 
 	// POST /v1/ledger/transfers is the busiest route: a plain handler
 	// (decode once, no reflection), described in the document all the same.
-	registerCreateTransfers(a, mux, eng, token)
+	registerCreateTransfers(a, mux, eng, isOperator)
 
 	huma.Register(a, huma.Operation{
 		OperationID: "getLedgerTransfer", Method: http.MethodGet, Path: "/v1/ledger/transfers/{id}", Tags: []string{ledgerTag},

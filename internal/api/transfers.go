@@ -19,7 +19,7 @@ const maxTransfersBody = 8 << 20 // 8,000 transfers of about 400 bytes, and room
 
 // registerCreateTransfers serves POST /v1/ledger/transfers with a plain
 // handler and adds its description to the API document.
-func registerCreateTransfers(a huma.API, mux *http.ServeMux, eng *ledger.Engine, token string) {
+func registerCreateTransfers(a huma.API, mux *http.ServeMux, eng *ledger.Engine, isOperator func(context.Context, string) bool) {
 	reg := a.OpenAPI().Components.Schemas
 	problemSchema := reg.Schema(reflect.TypeOf(Problem{}), true, "Problem")
 	problemResponse := func(desc string) *huma.Response {
@@ -50,7 +50,7 @@ func registerCreateTransfers(a huma.API, mux *http.ServeMux, eng *ledger.Engine,
 		},
 	})
 	mux.HandleFunc("POST /v1/ledger/transfers", func(w http.ResponseWriter, r *http.Request) {
-		if !validToken(r.Header.Get("Authorization"), token) {
+		if !isOperator(r.Context(), r.Header.Get("Authorization")) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="shiliantong"`)
 			writeProblem(w, problem(http.StatusUnauthorized, CodeUnauthorized, "a valid operator token is required (Authorization: Bearer …)"))
 			return

@@ -33,6 +33,7 @@ type CLI struct {
 	Migrate MigrateCmd `cmd:"" help:"Apply database migrations and exit."`
 	Check   CheckCmd   `cmd:"" help:"Recompute every balance from the transfers and verify the ledger's invariants."`
 	Bench   BenchCmd   `cmd:"" help:"Measure the ledger."`
+	Admin   AdminCmd   `cmd:"" help:"Administration: create the first operator."`
 }
 
 // Main runs the command line and returns the process exit code.

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -271,5 +272,27 @@ func checkErrors(t *testing.T, s *testServer, a, b person) {
 	}
 	if got := s.available(t, a, "CNY"); got != before {
 		t.Errorf("refused requests moved money: %d → %d", before, got)
+	}
+}
+
+func TestOperatorCreatedByAdminCommandUsesTheLedgerAPI(t *testing.T) {
+	dsn := "sqlite:" + t.TempDir() + "/slt.db"
+	t.Setenv("SLT_SECRET_KEY", "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0zMi1ieXRlcy1sb25nISE=")
+	if _, err := server.CreateAdmin(context.Background(), server.Config{DB: dsn}, wallet.Registration{
+		Phone: "+8613600136000", Name: "运营", Password: "opera-Tor-2026"}); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, dsn, nil)
+	op := s.must(t, 201, "POST", "/v1/sessions", "", map[string]any{"phone": "+8613600136000", "password": "opera-Tor-2026"})["token"].(string)
+	user := s.newPerson(t, "+8613800138001", "王小明")
+	path := "/v1/ledger/accounts/0193a1b2-c3d4-7e5f-8a9b-000000000001"
+	if st, out := s.call(t, "GET", path, op, nil); st != 404 {
+		t.Errorf("operator: %d %v, want 404 (authorised, no such account)", st, out["code"])
+	}
+	if st, _ := s.call(t, "GET", path, user.token, nil); st != 401 {
+		t.Errorf("a user's session reached the operator API: %d", st)
+	}
+	if st, _ := s.call(t, "POST", "/v1/ledger/transfers", user.token, map[string]any{"transfers": []any{}}); st != 401 {
+		t.Errorf("a user's session reached the operator transfers endpoint: %d", st)
 	}
 }

@@ -252,6 +252,19 @@ func TestWalletEndToEnd(t *testing.T) {
 			code := s.must(t, 200, "GET", "/v1/me/receive-code", b.token, nil)["payload"].(string)
 			s.must(t, 201, "POST", "/v1/transfers", a.token, map[string]any{"to": code, "amount": 1_000, "currency": "CNY", "pin": "285714"})
 
+			// B's inbox tells of the money A sent.
+			ns := s.must(t, 200, "GET", "/v1/me/notifications", b.token, nil)["notifications"].([]any)
+			received := 0
+			for _, n := range ns {
+				m := n.(map[string]any)
+				if m["kind"] == "received" && strings.Contains(m["body"].(string), "王小明") {
+					received++
+				}
+			}
+			if received != 2 {
+				t.Errorf("B's inbox has %d received notifications from A, want 2: %v", received, ns)
+			}
+
 			// Withdrawals: one the bank refuses, one that times out and
 			// succeeds later, one that times out and fails later.
 			fee := wallet.DefaultConfig().Limits["CNY"][2].WithdrawalFee
