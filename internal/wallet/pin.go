@@ -15,7 +15,7 @@ func (s *Service) SetPIN(ctx context.Context, u User, password, pin string) erro
 	if e := checkPINFormat(pin); e != nil {
 		return e
 	}
-	hash, err := hashSecret(pin, s.cfg.PINParams)
+	hash, err := hashSecret(pepper(s.pinKey, pin), s.cfg.PINParams)
 	if err != nil {
 		return fmt.Errorf("set pin: %w", err)
 	}
@@ -41,7 +41,7 @@ func (s *Service) verifyPIN(ctx context.Context, u User, pin string) error {
 		return newError(KindLocked, CodePINLocked, "the payment PIN is locked after too many wrong tries; try again after %s",
 			u.PINLockedUntil.In(s.cfg.Day).Format("2006-01-02 15:04 MST")).with("locked_until", u.PINLockedUntil)
 	}
-	if checkSecret(pin, u.PINHash) {
+	if checkSecret(pepper(s.pinKey, pin), u.PINHash) {
 		if u.PINFailures > 0 {
 			if err := s.store.PINSucceeded(ctx, u.ID); err != nil {
 				return fmt.Errorf("verify pin: %w", err)

@@ -60,6 +60,8 @@ type Deps struct {
 	Vault *bank.Vault
 	// LookupKey keys the hash that finds a card linked twice (≥ 32 bytes).
 	LookupKey []byte
+	// PINKey peppers payment PINs before they are hashed (≥ 32 bytes).
+	PINKey []byte
 	// Codes makes and reads personal receive codes.
 	Codes  *receivecode.Codec
 	Logger *slog.Logger
@@ -74,6 +76,7 @@ type Service struct {
 	identity kyc.Verifier
 	vault    *bank.Vault
 	lookup   []byte
+	pinKey   []byte
 	log      *slog.Logger
 	now      func() time.Time
 	names    *nameCache
@@ -88,8 +91,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if d.Store == nil || d.Ledger == nil || d.Bank == nil || d.Identity == nil || d.Vault == nil || d.Codes == nil || len(d.LookupKey) < 32 {
-		return nil, errors.New("wallet: store, ledger, bank, identity verifier, vault, receive codes and a 32-byte lookup key are required")
+	if d.Store == nil || d.Ledger == nil || d.Bank == nil || d.Identity == nil || d.Vault == nil || d.Codes == nil || len(d.LookupKey) < 32 || len(d.PINKey) < 32 {
+		return nil, errors.New("wallet: store, ledger, bank, identity verifier, vault, receive codes and 32-byte lookup and PIN keys are required")
 	}
 	log := d.Logger
 	if log == nil {
@@ -99,7 +102,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey,
+	s := &Service{cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey,
 		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store), cache: newCaches()}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err
