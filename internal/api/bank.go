@@ -120,24 +120,13 @@ func registerBank(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "listCards", Method: http.MethodGet, Path: "/v1/me/bank-cards", Tags: []string{bankTag},
 		Summary: "My linked cards", Security: sessionOnly, Errors: []int{http.StatusUnauthorized},
-	}, wrap(func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Cards []CardView `json:"cards"`
-		}
-	}, error) {
+	}, wrap(func(ctx context.Context, _ *struct{}) (*cardsOutput, error) {
 		cs, err := w.Cards(ctx, userFrom(ctx).ID)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Cards []CardView `json:"cards"`
-			}
-		}{}
-		out.Body.Cards = make([]CardView, len(cs))
-		for i, c := range cs {
-			out.Body.Cards[i] = cardView(c, "")
-		}
+		out := &cardsOutput{}
+		out.Body.Cards = mapSlice(cs, func(c wallet.BankCard) CardView { return cardView(c, "") })
 		return out, nil
 	}))
 	huma.Register(a, huma.Operation{
@@ -193,24 +182,13 @@ func registerBank(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "listOrders", Method: http.MethodGet, Path: "/v1/me/bank-orders", Tags: []string{bankTag},
 		Summary: "My top-ups and withdrawals", Security: sessionOnly, Errors: []int{http.StatusUnauthorized},
-	}, wrap(func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Orders []OrderView `json:"orders"`
-		}
-	}, error) {
+	}, wrap(func(ctx context.Context, _ *struct{}) (*ordersOutput, error) {
 		os, err := w.Orders(ctx, userFrom(ctx))
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Orders []OrderView `json:"orders"`
-			}
-		}{}
-		out.Body.Orders = make([]OrderView, len(os))
-		for i, o := range os {
-			out.Body.Orders[i] = orderView(o)
-		}
+		out := &ordersOutput{}
+		out.Body.Orders = mapSlice(os, func(o wallet.BankOrder) OrderView { return orderView(o) })
 		return out, nil
 	}))
 }

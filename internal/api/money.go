@@ -135,10 +135,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 			return nil, err
 		}
 		out := &walletsOutput{}
-		out.Body.Wallets = make([]WalletView, len(bs))
-		for i, b := range bs {
-			out.Body.Wallets[i] = walletView(b)
-		}
+		out.Body.Wallets = mapSlice(bs, func(b wallet.Balance) WalletView { return walletView(b) })
 		return out, nil
 	}))
 	huma.Register(a, huma.Operation{
@@ -258,24 +255,13 @@ func registerRequests(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "listPaymentRequests", Method: http.MethodGet, Path: "/v1/me/payment-requests", Tags: []string{walletTag},
 		Summary: "Payment requests I made or received", Security: sessionOnly, Errors: []int{http.StatusUnauthorized},
-	}, wrap(func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Requests []PaymentRequestView `json:"requests"`
-		}
-	}, error) {
+	}, wrap(func(ctx context.Context, _ *struct{}) (*requestsOutput, error) {
 		rs, err := w.PaymentRequests(ctx, userFrom(ctx))
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Requests []PaymentRequestView `json:"requests"`
-			}
-		}{}
-		out.Body.Requests = make([]PaymentRequestView, len(rs))
-		for i, r := range rs {
-			out.Body.Requests[i] = requestView(r)
-		}
+		out := &requestsOutput{}
+		out.Body.Requests = mapSlice(rs, func(r wallet.PaymentRequest) PaymentRequestView { return requestView(r) })
 		return out, nil
 	}))
 	huma.Register(a, huma.Operation{
@@ -317,24 +303,15 @@ func registerNotifications(a huma.API, w *wallet.Service) {
 	}, wrap(func(ctx context.Context, in *struct {
 		Before time.Time `query:"before" doc:"Only notifications before this time: the created_at of the last one seen."`
 		Limit  int       `query:"limit" minimum:"1" maximum:"100" default:"50"`
-	}) (*struct {
-		Body struct {
-			Notifications []NotificationView `json:"notifications"`
-		}
-	}, error) {
+	}) (*notificationsOutput, error) {
 		ns, err := w.Notifications(ctx, userFrom(ctx).ID, in.Before, in.Limit)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Notifications []NotificationView `json:"notifications"`
-			}
-		}{}
-		out.Body.Notifications = make([]NotificationView, len(ns))
-		for i, n := range ns {
-			out.Body.Notifications[i] = NotificationView{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Read: n.Read, CreatedAt: n.CreatedAt}
-		}
+		out := &notificationsOutput{}
+		out.Body.Notifications = mapSlice(ns, func(n wallet.Notification) NotificationView {
+			return NotificationView{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Read: n.Read, CreatedAt: n.CreatedAt}
+		})
 		return out, nil
 	}))
 	huma.Register(a, huma.Operation{

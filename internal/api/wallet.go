@@ -186,25 +186,14 @@ func registerAccount(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "listSessions", Method: http.MethodGet, Path: "/v1/me/sessions", Tags: []string{accountTag},
 		Summary: "List my sessions", Security: sessionOnly, Errors: []int{http.StatusUnauthorized},
-	}, wrap(func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Sessions []SessionView `json:"sessions"`
-		}
-	}, error) {
+	}, wrap(func(ctx context.Context, _ *struct{}) (*sessionsOutput, error) {
 		sess, _ := ctx.Value(sessionKey).(wallet.Session)
 		all, err := w.Sessions(ctx, sess.UserID)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Sessions []SessionView `json:"sessions"`
-			}
-		}{}
-		out.Body.Sessions = make([]SessionView, len(all))
-		for i, s := range all {
-			out.Body.Sessions[i] = sessionView(s, sess.ID)
-		}
+		out := &sessionsOutput{}
+		out.Body.Sessions = mapSlice(all, func(s wallet.Session) SessionView { return sessionView(s, sess.ID) })
 		return out, nil
 	}))
 	huma.Register(a, huma.Operation{

@@ -40,11 +40,7 @@ func (b *BenchP2PCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if b.JSON {
-		return res.WriteJSON(g.stdout)
-	}
-	res.WriteTable(g.stdout)
-	return nil
+	return printResult(g, &res, b.JSON)
 }
 
 // benchFlags are the knobs both benchmarks share.
@@ -114,11 +110,7 @@ func (b *BenchLedgerCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	res.Store, _ = store.Kind(g.DB)
-	if b.JSON {
-		return res.WriteJSON(g.stdout)
-	}
-	res.WriteTable(g.stdout)
-	return nil
+	return printResult(g, &res, b.JSON)
 }
 
 // BenchHTTPCmd runs the load generator against a running server.
@@ -141,7 +133,12 @@ func (b *BenchHTTPCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if b.JSON {
+	return printResult(g, &res, b.JSON)
+}
+
+// printResult prints a benchmark's result as a table, or as JSON.
+func printResult(g *Globals, res *bench.Result, asJSON bool) error {
+	if asJSON {
 		return res.WriteJSON(g.stdout)
 	}
 	res.WriteTable(g.stdout)
