@@ -296,3 +296,53 @@ func TestOperatorCreatedByAdminCommandUsesTheLedgerAPI(t *testing.T) {
 		t.Errorf("a user's session reached the operator transfers endpoint: %d", st)
 	}
 }
+
+func TestBillsFiltersAndStatement(t *testing.T) {
+	s := startServer(t, "sqlite:"+t.TempDir()+"/slt.db", nil)
+	a, b := funded(t, s)
+	for i := range 3 {
+		s.must(t, 201, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 100 + i, "currency": "CNY", "pin": "285714", "note": "=cmd|' /C calc'!A0"})
+	}
+	o := s.must(t, 201, "POST", "/v1/me/withdrawals", a.token, map[string]any{"card_id": a.card, "amount": 1_000, "currency": "CNY", "pin": "285714"})
+	s.waitOrder(t, a, o["id"].(string))
+
+	only := func(typ string) []any {
+		return s.must(t, 200, "GET", "/v1/me/bills?type="+typ, a.token, nil)["bills"].([]any)
+	}
+	if got := len(only("transfer")); got != 3 {
+		t.Errorf("%d transfer bills, want 3", got)
+	}
+	if w := only("withdrawal"); len(w) != 1 || w[0].(map[string]any)["amount"] != -1000.0 || w[0].(map[string]any)["status"] != "completed" {
+		t.Errorf("withdrawal bills: %v", w)
+	}
+	if got := len(only("top_up")); got != 1 {
+		t.Errorf("%d top-up bills, want 1", got)
+	}
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	if got := s.must(t, 200, "GET", "/v1/me/bills?from="+future, a.token, nil)["bills"].([]any); len(got) != 0 {
+		t.Errorf("bills from the future: %v", got)
+	}
+	if st, out := s.call(t, "GET", "/v1/me/bills?cursor=garbage", a.token, nil); st != 422 || out["code"] != wallet.CodeInvalidCursor {
+		t.Errorf("bad cursor: %d %v", st, out["code"])
+	}
+
+	month := time.Now().In(wallet.DefaultConfig().Day).Format("2006-01")
+	st, out := s.call(t, "GET", "/v1/me/statements/"+month, a.token, nil)
+	if st != 200 {
+		t.Fatalf("statement: %d %v", st, out["_raw"])
+	}
+	lines := strings.Split(strings.TrimSpace(out["_raw"].(string)), "\n")
+	if lines[0] != "time,type,counterparty,amount,currency,status,note,id" {
+		t.Errorf("statement header: %q", lines[0])
+	}
+	// top-up, three transfers, the withdrawal and its fee.
+	if len(lines) != 1+6 {
+		t.Errorf("statement has %d rows, want 6:\n%s", len(lines)-1, out["_raw"])
+	}
+	if !strings.Contains(out["_raw"].(string), ",-1.00,CNY,completed,'=cmd") {
+		t.Errorf("the statement does not defuse a formula in a note, or misses the amount:\n%s", out["_raw"])
+	}
+	if st, _ := s.call(t, "GET", "/v1/me/statements/2026-13", a.token, nil); st != 422 {
+		t.Errorf("month 13: %d", st)
+	}
+}
