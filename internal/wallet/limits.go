@@ -43,7 +43,7 @@ func noPINKind(u User) string { return limitNoPIN + "-v" + strconv.Itoa(u.NoPINV
 // limitUse is the chain link that uses an allowance for the transfer main.
 func limitUse(account ledger.ID, kind string, main ledger.ID, cur string, amount int64) ledger.Transfer {
 	return ledger.Transfer{
-		ID: ledger.NameID("wallet/limit-use", main.String(), kind), DebitAccountID: account, CreditAccountID: limitSource(cur),
+		ID: linkedID("wallet/limit-use", main, kind), DebitAccountID: account, CreditAccountID: limitSource(cur),
 		Amount: amount, Currency: cur, Code: TransferLimitUse, Flags: ledger.Linked, Reference: "limit:" + kind,
 	}
 }
@@ -52,7 +52,7 @@ func limitUse(account ledger.ID, kind string, main ledger.ID, cur string, amount
 // used of an allowance.
 func limitRefund(account ledger.ID, kind string, main ledger.ID, cur string, amount int64) ledger.Transfer {
 	return ledger.Transfer{
-		ID: ledger.NameID("wallet/limit-refund", main.String(), kind), DebitAccountID: limitSource(cur), CreditAccountID: account,
+		ID: linkedID("wallet/limit-refund", main, kind), DebitAccountID: limitSource(cur), CreditAccountID: account,
 		Amount: amount, Currency: cur, Code: TransferLimitFund, Reference: "limit-refund:" + kind,
 	}
 }

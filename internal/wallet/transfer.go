@@ -9,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/receivecode"
 )
@@ -80,11 +82,29 @@ func CheckIdempotencyKey(key string) error {
 // user and their idempotency key, so that a retry finds the transfer it
 // already made (the ledger answers "exists") and a key reused for another
 // body is refused (the ledger answers "exists with different fields").
+//
+// A derived id is random-looking, and random ids scatter the writes to
+// the ledger's unique index of ids over its pages (docs/ledger.md). When
+// the key is itself a UUIDv7 — what clients are advised to send — the id
+// takes the key's 48-bit timestamp as its first bytes, so that ids still
+// grow with time; the rest stays derived.
 func operationID(kind, userID, key string) ledger.ID {
 	if key == "" {
 		return ledger.NewID()
 	}
-	return ledger.NameID("wallet/"+kind, userID, key)
+	id := ledger.NameID("wallet/"+kind, userID, key)
+	if u, err := uuid.Parse(key); err == nil && u.Version() == 7 {
+		copy(id[:6], u[:6])
+	}
+	return id
+}
+
+// linkedID derives the id of a transfer that goes with main (a limit's
+// use), keeping main's time prefix for the same reason.
+func linkedID(domain string, main ledger.ID, kind string) ledger.ID {
+	id := ledger.NameID(domain, main.String(), kind)
+	copy(id[:6], main[:6])
+	return id
 }
 
 func (s *Service) checkAmount(amount int64, cur string) error {

@@ -1,10 +1,13 @@
 package wallet
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
 )
 
 func TestNormalizePhone(t *testing.T) {
@@ -111,6 +114,29 @@ func TestIdempotencyKey(t *testing.T) {
 	if operationID("p2p", "u1", "k") == operationID("p2p", "u2", "k") || operationID("p2p", "u1", "k") == operationID("top_up", "u1", "k") {
 		t.Error("different users or kinds share an id")
 	}
+}
+
+func TestOperationIDsGrowWithTimeOrderedKeys(t *testing.T) {
+	k1, k2 := ledger.NewID().String(), ledger.NewID().String() // UUIDv7, k1 first
+	a, b := operationID("p2p", "u1", k1), operationID("p2p", "u2", k2)
+	key1 := k1ID(t, k1)
+	if string(a[:6]) != string(key1[:6]) || bytes.Compare(a[:], b[:]) >= 0 {
+		t.Errorf("ids from UUIDv7 keys do not keep their time order: %s %s", a, b)
+	}
+	if operationID("p2p", "u1", k1) != a || operationID("p2p", "u2", k1) == a {
+		t.Error("the id is not derived from user and key alone")
+	}
+	if l := linkedID("wallet/limit-use", a, "outflow"); string(l[:6]) != string(a[:6]) || l == a {
+		t.Errorf("linked id %s does not share %s's time prefix", l, a)
+	}
+}
+
+func k1ID(t *testing.T, s string) ledger.ID {
+	id, err := ledger.ParseID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 func TestMaskPhone(t *testing.T) {
