@@ -221,8 +221,9 @@ func registerMoney(a huma.API, w *wallet.Service) {
 		if err := checkKey(in.Key); err != nil {
 			return nil, err
 		}
+		sess, _ := ctx.Value(sessionKey).(wallet.Session)
 		r, err := w.Transfer(ctx, userFrom(ctx), wallet.P2PRequest{To: in.Body.To, Amount: in.Body.Amount, Currency: in.Body.Currency,
-			PIN: in.Body.PIN, Note: in.Body.Note, IdempotencyKey: in.Key})
+			PIN: in.Body.PIN, Note: in.Body.Note, IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
 		if err != nil {
 			return nil, err
 		}

@@ -34,24 +34,34 @@ type CLI struct {
 	Check   CheckCmd   `cmd:"" help:"Recompute every balance from the transfers and verify the ledger's invariants."`
 	Bench   BenchCmd   `cmd:"" help:"Measure the ledger."`
 	Admin   AdminCmd   `cmd:"" help:"Administration: create the first operator."`
+	QR      QRCmd      `cmd:"" name:"qr" help:"Decode and encode EMVCo merchant-presented QR payloads."`
+	Paycode PaycodeCmd `cmd:"" help:"Print a device's payment code (what the wallet app shows at a till)."`
 }
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	var c CLI
+	exited := -1 // set when kong has finished the run (--help): do nothing more
 	parser, err := kong.New(&c,
 		kong.Name("slt"),
 		kong.Description("ShiLianTong (世链通): a digital wallet and payments platform."),
 		kong.UsageOnError(),
 		kong.Vars{"default_db": store.DefaultDSN},
 		kong.Writers(stdout, stderr),
-		kong.Exit(func(int) {}),
+		kong.Exit(func(code int) {
+			if exited < 0 {
+				exited = code
+			}
+		}),
 	)
 	if err != nil {
 		fmt.Fprintln(stderr, "slt:", err)
 		return 2
 	}
 	kctx, err := parser.Parse(args)
+	if exited >= 0 {
+		return exited
+	}
 	if err != nil {
 		if kctx == nil || len(args) > 0 {
 			fmt.Fprintln(stderr, "slt:", err)

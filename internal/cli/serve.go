@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
+	"github.com/shiliantong/shiliantong/internal/risk"
 	"github.com/shiliantong/shiliantong/internal/server"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
@@ -22,10 +24,16 @@ type ServeCmd struct {
 	Demo            bool          `env:"SLT_DEMO" help:"Create demo users with verified identities and balances (once) and print how to log in."`
 	PINLock         time.Duration `env:"SLT_PIN_LOCK" default:"3h" help:"How long a payment PIN stays locked after 5 wrong tries."`
 	PublicURL       string        `env:"SLT_PUBLIC_URL" default:"http://localhost:8080" help:"Where users reach this server; personal receive codes point there."`
+	RiskVelocity    []int         `env:"SLT_RISK_VELOCITY" default:"30,120" help:"Risk rules: a user's money-outs per minute above which the PIN is asked, and above which they are refused (0 turns a rule off)."`
+	RiskNewDevice   time.Duration `env:"SLT_RISK_NEW_DEVICE" default:"10m" help:"Risk rules: for this long after a login, password-free payments from that device ask for the PIN (0 turns the rule off)."`
 }
 
 // Run serves until SIGTERM or SIGINT.
 func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
+	if len(s.RiskVelocity) != 2 {
+		return fmt.Errorf("--risk-velocity takes two numbers: challenge,deny (e.g. 30,120)")
+	}
+	rules := riskRules(s.RiskVelocity[0], s.RiskVelocity[1], s.RiskNewDevice)
 	return server.Run(ctx, server.Config{
 		DB:              g.DB,
 		Addr:            s.Addr,
@@ -37,8 +45,16 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		CacheAccounts:   s.CacheAccounts,
 		Demo:            s.Demo,
 		PublicURL:       s.PublicURL,
+		Risk:            rules,
 		Wallet:          walletConfig(s.PINLock),
 	})
+}
+
+func riskRules(challenge, deny int, newDevice time.Duration) risk.Assessor {
+	c := risk.DefaultRulesConfig()
+	c.ChallengeCount, c.DenyCount = challenge, deny
+	c.NewDeviceFor = newDevice
+	return risk.NewRules(c)
 }
 
 func walletConfig(pinLock time.Duration) *wallet.Config {

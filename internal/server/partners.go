@@ -114,7 +114,7 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 		return wallet.Deps{}, nil, err
 	}
 	d := wallet.Deps{Store: walletsql.New(st.SQL(), kind, store.IsUniqueViolation), Ledger: l, Bank: bk, Identity: id,
-		Vault: vault, LookupKey: derive(secret, "card-lookup"), PINKey: derive(secret, "pin-pepper"), Codes: codes, Logger: cfg.Logger}
+		Vault: vault, LookupKey: derive(secret, "card-lookup"), PINKey: derive(secret, "pin-pepper"), Risk: cfg.Risk, Codes: codes, Logger: cfg.Logger}
 	return d, func() {
 		for _, c := range closers {
 			c()

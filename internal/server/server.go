@@ -21,6 +21,7 @@ import (
 	"github.com/shiliantong/shiliantong/internal/bank"
 	"github.com/shiliantong/shiliantong/internal/kyc"
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/risk"
 	"github.com/shiliantong/shiliantong/internal/store"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
@@ -49,6 +50,9 @@ type Config struct {
 	// ReconcileEvery is how often orders the bank left pending are asked
 	// about again; 0 means 2 s.
 	ReconcileEvery time.Duration
+	// Risk decides on money-outs; nil means risk.NewRules with the default
+	// configuration.
+	Risk risk.Assessor
 	// Bank and Identity are the partners; nil means their sandboxes.
 	Bank     bank.Connector
 	Identity kyc.Verifier

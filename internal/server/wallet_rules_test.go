@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shiliantong/shiliantong/internal/risk"
 	"github.com/shiliantong/shiliantong/internal/server"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
@@ -190,8 +191,16 @@ func TestPINLockout(t *testing.T) {
 	}
 }
 
+// lenientRisk turns off the rules that would challenge every test
+// payment: the test users logged in a moment ago and pay often.
+func lenientRisk(c *server.Config) {
+	rc := risk.DefaultRulesConfig()
+	rc.NewDeviceFor, rc.ChallengeCount, rc.DenyCount = 0, 0, 0
+	c.Risk = risk.NewRules(rc)
+}
+
 func TestLimits(t *testing.T) {
-	s := startServer(t, "sqlite:"+t.TempDir()+"/slt.db", nil)
+	s := startServer(t, "sqlite:"+t.TempDir()+"/slt.db", lenientRisk)
 	a, b := funded(t, s)
 	lim := wallet.DefaultConfig().Limits["CNY"]
 	o := s.must(t, 201, "POST", "/v1/me/topups", a.token, map[string]any{"card_id": a.card, "amount": 200_000, "currency": "CNY", "pin": "285714"})
@@ -344,5 +353,36 @@ func TestBillsFiltersAndStatement(t *testing.T) {
 	}
 	if st, _ := s.call(t, "GET", "/v1/me/statements/2026-13", a.token, nil); st != 422 {
 		t.Errorf("month 13: %d", st)
+	}
+}
+
+func TestRiskDecisionPoint(t *testing.T) {
+	s := startServer(t, "sqlite:"+t.TempDir()+"/slt.db", func(c *server.Config) {
+		rc := risk.DefaultRulesConfig()
+		rc.ChallengeCount, rc.DenyCount = 3, 5
+		c.Risk = risk.NewRules(rc)
+	})
+	a, b := funded(t, s)
+	s.must(t, 204, "PUT", "/v1/me/password-free", a.token, map[string]any{"password": testPassword, "per_transaction": 300, "daily": 5000})
+	// A device that logged in a moment ago must confirm with the PIN.
+	st, out := s.call(t, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 100, "currency": "CNY"})
+	if st != 401 || out["code"] != wallet.CodePINRequired || fmt.Sprint(out["reasons"]) != "[new device]" {
+		t.Fatalf("password-free from a new device: %d %v", st, out)
+	}
+	// Velocity: from the fourth money-out within a minute the PIN is
+	// asked (given here, so they pass); the sixth is refused.
+	for i := range 5 {
+		s.must(t, 201, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 100 + i, "currency": "CNY", "pin": "285714"})
+	}
+	st, out = s.call(t, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 1, "currency": "CNY", "pin": "285714"})
+	if st != 403 || out["code"] != wallet.CodeRiskDenied {
+		t.Fatalf("sixth payment in a minute: %d %v", st, out)
+	}
+	st, out = s.call(t, "POST", "/v1/me/withdrawals", a.token, map[string]any{"card_id": a.card, "amount": 100, "currency": "CNY", "pin": "285714"})
+	if st != 403 || out["code"] != wallet.CodeRiskDenied {
+		t.Fatalf("withdrawal after the velocity limit: %d %v", st, out)
+	}
+	if got := s.available(t, a, "CNY"); got != 100_000-(100+101+102+103+104) {
+		t.Errorf("refused money-outs moved money: balance %d", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shiliantong/shiliantong/internal/bank"
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/risk"
 )
 
 // Top-ups and withdrawals go through the bank connector, which answers
@@ -94,6 +95,13 @@ func (s *Service) newOrder(ctx context.Context, u User, kind string, r BankOrder
 			return BankOrder{}, err
 		}
 	}
+	ev := risk.Event{Kind: kind, UserID: u.ID, UserSince: u.CreatedAt, Amount: r.Amount, Currency: r.Currency,
+		Counterparty: "card:" + c.ID, Strong: true, At: s.now()}
+	if kind == OrderWithdrawal {
+		if err := s.assess(ctx, ev); err != nil {
+			return BankOrder{}, err
+		}
+	}
 	now := s.now().UTC()
 	o := BankOrder{ID: id, UserID: u.ID, Kind: kind, CardID: c.ID, Amount: r.Amount, Currency: r.Currency,
 		Status: OrderProcessing, CreatedAt: now, UpdatedAt: now}
@@ -109,6 +117,9 @@ func (s *Service) newOrder(ctx context.Context, u User, kind string, r BankOrder
 			return s.replayOrder(existing, kind, c.ID, r)
 		}
 		return BankOrder{}, fmt.Errorf("order: %w", err)
+	}
+	if kind == OrderWithdrawal {
+		s.risk.Done(ev)
 	}
 	return s.drive(ctx, o)
 }

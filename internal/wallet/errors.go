@@ -80,6 +80,7 @@ const (
 	CodeInvalidCursor         = "invalid_cursor"
 	CodeRequestNotPending     = "request_not_pending"
 	CodeUnavailable           = "unavailable"
+	CodeRiskDenied            = "risk_denied"
 )
 
 var errUnavailable = newError(KindUnavailable, CodeUnavailable, "the ledger can not answer now; try again")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/receivecode"
+	"github.com/shiliantong/shiliantong/internal/risk"
 )
 
 // P2PRequest is a transfer from the caller to another user.
@@ -22,7 +23,8 @@ type P2PRequest struct {
 	Currency       string
 	PIN            string // empty: a password-free payment
 	Note           string
-	IdempotencyKey string // the client's key; the same key and body move money once
+	IdempotencyKey string    // the client's key; the same key and body move money once
+	SessionStarted time.Time // when the payer's device logged in (risk: new device)
 
 	paymentRequest string // set when paying a payment request
 }
@@ -197,6 +199,11 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	if err := s.checkBalanceCap(ctx, payee, to, req.Amount); err != nil {
 		return Receipt{}, err
 	}
+	ev := risk.Event{Kind: "p2p", UserID: payer.ID, UserSince: payer.CreatedAt, SessionStarted: req.SessionStarted,
+		Amount: req.Amount, Currency: req.Currency, Counterparty: payee.ID, Strong: !passwordFree, At: s.now()}
+	if err := s.assess(ctx, ev); err != nil {
+		return Receipt{}, err
+	}
 	main := ledger.Transfer{
 		ID: operationID("p2p", payer.ID, req.IdempotencyKey), DebitAccountID: from.AccountID, CreditAccountID: to.AccountID,
 		Amount: req.Amount, Currency: req.Currency, Code: TransferP2P, Reference: note,
@@ -208,6 +215,9 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	created, err := s.moneyOut(ctx, payer, main, passwordFree)
 	if err != nil {
 		return Receipt{}, err
+	}
+	if created {
+		s.risk.Done(ev)
 	}
 	r := Receipt{TransferID: main.ID.String(), Amount: req.Amount, Currency: req.Currency, Note: note, PasswordFree: passwordFree,
 		Payee: Party{UserID: payee.ID, Name: payee.Name, Phone: MaskPhone(payee.Phone)}, Replayed: !created}
@@ -221,6 +231,20 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 		r.CreatedAt = t.CreatedAt()
 	}
 	return r, nil
+}
+
+// assess asks the risk decision point about a money-out.
+func (s *Service) assess(ctx context.Context, ev risk.Event) error {
+	d := s.risk.Assess(ctx, ev)
+	switch d.Action {
+	case risk.Deny:
+		return newError(KindForbidden, CodeRiskDenied, "this payment was refused by risk control; contact customer service if you think this is wrong").
+			with("reasons", d.Reasons)
+	case risk.Challenge:
+		return newError(KindUnauthorized, CodePINRequired, "enter your payment PIN to confirm this payment (%s)", strings.Join(d.Reasons, "; ")).
+			with("reasons", d.Reasons)
+	}
+	return nil
 }
 
 // payeeWallet returns the payee's wallet in a currency, or an error that

@@ -20,6 +20,7 @@ import (
 	"github.com/shiliantong/shiliantong/internal/kyc"
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/receivecode"
+	"github.com/shiliantong/shiliantong/internal/risk"
 )
 
 // Ledger is what the wallet needs of the ledger engine.
@@ -62,6 +63,8 @@ type Deps struct {
 	LookupKey []byte
 	// PINKey peppers payment PINs before they are hashed (≥ 32 bytes).
 	PINKey []byte
+	// Risk decides on every money-out; nil means the default rules.
+	Risk risk.Assessor
 	// Codes makes and reads personal receive codes.
 	Codes  *receivecode.Codec
 	Logger *slog.Logger
@@ -77,6 +80,7 @@ type Service struct {
 	vault    *bank.Vault
 	lookup   []byte
 	pinKey   []byte
+	risk     risk.Assessor
 	log      *slog.Logger
 	now      func() time.Time
 	names    *nameCache
@@ -98,11 +102,14 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	if d.Risk == nil {
+		d.Risk = risk.NewRules(risk.DefaultRulesConfig())
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey,
+	s := &Service{cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
 		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store), cache: newCaches()}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err
