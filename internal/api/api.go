@@ -51,6 +51,10 @@ func New(opts Options) (http.Handler, huma.API) {
 			Description: "The operator token: SLT_ADMIN_TOKEN, or the one the server generated in its data directory."},
 		sessionScheme: {Type: "http", Scheme: "bearer",
 			Description: "A user's session token, from POST /v1/sessions."},
+		signedScheme: {Type: "apiKey", In: "header", Name: "SLT-Signature",
+			Description: "Merchant requests carry SLT-Key-Id, SLT-Timestamp (Unix seconds), SLT-Nonce and SLT-Signature: the base64 HMAC-SHA256, " +
+				"under the key's secret, of method, path with query, timestamp, nonce and the hex SHA-256 of the body, each followed by a newline. " +
+				"Requests signed more than 5 minutes away from the server's clock, or with a nonce used before, are refused."},
 	}
 	a := humago.New(mux, cfg)
 	isOperator := operatorCheck(opts.AdminToken, opts.Wallet)
@@ -65,12 +69,16 @@ func New(opts Options) (http.Handler, huma.API) {
 		registerAccount(a, opts.Wallet)
 		registerMoney(a, opts.Wallet)
 		registerBank(a, opts.Wallet)
+		registerMerchants(a, opts.Wallet)
 	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(http.StatusNotFound, CodeNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+
 			" (the API is described at /openapi.json)"))
 	})
+	if opts.Wallet != nil {
+		return requireSignature(opts.Wallet, mux), a
+	}
 	return mux, a
 }
 

@@ -42,9 +42,10 @@ type BillPage struct {
 }
 
 // BillTypes are the bill types a filter may name.
-var BillTypes = []string{"transfer", "top_up", "withdrawal", "fee"}
+var BillTypes = []string{"transfer", "payment", "top_up", "withdrawal", "fee"}
 
-var billType = map[uint16]string{TransferP2P: "transfer", TransferTopUp: "top_up", TransferWithdrawal: "withdrawal", TransferFee: "fee"}
+var billType = map[uint16]string{TransferP2P: "transfer", TransferPayment: "payment", TransferTopUp: "top_up", TransferWithdrawal: "withdrawal",
+	TransferFee: "fee", TransferMerchantFee: "fee"}
 
 // maxBillScan bounds the ledger transfers one page looks at when a type
 // filter skips most of them.
@@ -140,8 +141,11 @@ func (s *Service) bill(ctx context.Context, w WalletAccount, t ledger.Transfer) 
 	}
 	b.Counterparty = s.counterparty(ctx, other)
 	b.Note = t.Reference
-	if strings.HasPrefix(t.Reference, "request:") {
+	switch {
+	case strings.HasPrefix(t.Reference, "request:"):
 		b.Note = "payment request"
+	case strings.Contains(t.Reference, ":") && t.Code != TransferP2P:
+		b.Note = "" // a reference to an order, not words for people
 	}
 	if t.Flags&ledger.Pending != 0 {
 		st, err := s.pendingStatus(ctx, t.ID)
@@ -185,10 +189,15 @@ func (s *Service) counterparty(ctx context.Context, account ledger.ID) string {
 		}
 	}
 	w, err := s.store.WalletByAccount(ctx, account)
-	if err != nil {
-		return ""
+	if err == nil {
+		return s.userName(ctx, w.UserID)
 	}
-	return s.userName(ctx, w.UserID)
+	if a, err := s.ledger.LookupAccount(ctx, account); err == nil && strings.HasPrefix(a.Owner, "merchant:") {
+		if m, err := s.store.MerchantByID(ctx, strings.TrimPrefix(a.Owner, "merchant:")); err == nil {
+			return m.DisplayName
+		}
+	}
+	return ""
 }
 
 func encodeBillCursor(ts int64) string {

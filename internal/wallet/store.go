@@ -124,6 +124,47 @@ type BankOrder struct {
 	UpdatedAt time.Time
 }
 
+// Merchant is a business that takes payments. Its balance is its ledger
+// account (created when an operator approves it).
+type Merchant struct {
+	ID          string
+	OwnerID     string
+	Name        string // the legal name
+	DisplayName string // what payers see (verified at approval)
+	MCC         string // ISO 18245
+	Country     string // ISO 3166-1 alpha-2
+	City        string
+	FeeBPS      int // fee in basis points of each payment
+	Status      string
+	AccountID   string
+	CreatedAt   time.Time
+}
+
+// MerchantKey is an API key; the secret is sealed.
+type MerchantKey struct {
+	ID         string
+	MerchantID string
+	Secret     string
+	Status     string // active, revoked
+	CreatedAt  time.Time
+}
+
+// MerchantOrder is an order a merchant asks a wallet user to pay.
+type MerchantOrder struct {
+	ID          string
+	MerchantID  string
+	OutTradeNo  string
+	Amount      int64
+	Fee         int64
+	Currency    string
+	Description string
+	Status      string // NOTPAY, SUCCESS, CLOSED
+	PayerID     string
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 // Store keeps the wallet's records (never balances: those are the
 // ledger's). Implementations: internal/store/walletsql, on SQLite and
 // PostgreSQL.
@@ -174,4 +215,20 @@ type Store interface {
 	// ProcessingOrders lists orders still waiting for the bank, oldest first.
 	ProcessingOrders(ctx context.Context, updatedBefore time.Time, limit int) ([]BankOrder, error)
 	Orders(ctx context.Context, userID string, limit int) ([]BankOrder, error)
+
+	CreateMerchant(ctx context.Context, m Merchant) error
+	MerchantByID(ctx context.Context, id string) (Merchant, error)
+	// ApproveMerchant sets a pending merchant approved with its account.
+	ApproveMerchant(ctx context.Context, id, accountID string) error
+	CreateMerchantKey(ctx context.Context, k MerchantKey) error
+	MerchantKeyByID(ctx context.Context, id string) (MerchantKey, error)
+	RevokeMerchantKey(ctx context.Context, merchantID, keyID string) error
+	// UseNonce records a key's nonce; ErrDuplicate if it was used.
+	UseNonce(ctx context.Context, keyID, nonce string, at time.Time) error
+	CreateMerchantOrder(ctx context.Context, o MerchantOrder) error
+	MerchantOrder(ctx context.Context, merchantID, outTradeNo string) (MerchantOrder, error)
+	MerchantOrderByID(ctx context.Context, id string) (MerchantOrder, error)
+	// SetMerchantOrderStatus moves an order from one status to another;
+	// ErrNotFound if it is not in from.
+	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
 }

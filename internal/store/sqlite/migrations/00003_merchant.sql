@@ -1,0 +1,58 @@
+-- Merchants, their API keys and the nonces those keys have used, and
+-- merchant orders. Times are nanoseconds since the Unix epoch (nonces:
+-- seconds). Money stays in the ledger: a merchant's balance is its ledger
+-- account.
+
+-- +goose Up
+CREATE TABLE merchants (
+    id            TEXT PRIMARY KEY,
+    owner_id      TEXT NOT NULL REFERENCES users (id),
+    name          TEXT NOT NULL,
+    display_name  TEXT NOT NULL,
+    mcc           TEXT NOT NULL,
+    country       TEXT NOT NULL,
+    city          TEXT NOT NULL,
+    fee_bps       INTEGER NOT NULL CHECK (fee_bps >= 0 AND fee_bps <= 10000),
+    status        TEXT NOT NULL,
+    account_id    TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX merchants_owner ON merchants (owner_id);
+
+CREATE TABLE merchant_keys (
+    id          TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    secret      TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE merchant_nonces (
+    key_id TEXT NOT NULL,
+    nonce  TEXT NOT NULL,
+    ts     INTEGER NOT NULL,
+    PRIMARY KEY (key_id, nonce)
+);
+CREATE INDEX merchant_nonces_ts ON merchant_nonces (ts);
+
+CREATE TABLE merchant_orders (
+    id           TEXT PRIMARY KEY,
+    merchant_id  TEXT NOT NULL REFERENCES merchants (id),
+    out_trade_no TEXT NOT NULL,
+    amount       INTEGER NOT NULL CHECK (amount > 0),
+    fee          INTEGER NOT NULL,
+    currency     TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    payer_id     TEXT NOT NULL DEFAULT '',
+    expires_at   INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (merchant_id, out_trade_no)
+);
+
+-- +goose Down
+DROP TABLE merchant_orders;
+DROP TABLE merchant_nonces;
+DROP TABLE merchant_keys;
+DROP TABLE merchants;

@@ -1,0 +1,101 @@
+package walletsql
+
+import (
+	"context"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/wallet"
+)
+
+const merchantColumns = "id, owner_id, name, display_name, mcc, country, city, fee_bps, status, account_id, created_at"
+
+// CreateMerchant stores a merchant.
+func (s *Store) CreateMerchant(ctx context.Context, m wallet.Merchant) error {
+	_, err := s.exec(ctx, "INSERT INTO merchants ("+merchantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+		m.ID, m.OwnerID, m.Name, m.DisplayName, m.MCC, m.Country, m.City, m.FeeBPS, m.Status, m.AccountID, nanos(m.CreatedAt))
+	return s.mapErr("create merchant", err)
+}
+
+// MerchantByID returns a merchant.
+func (s *Store) MerchantByID(ctx context.Context, id string) (wallet.Merchant, error) {
+	var m wallet.Merchant
+	var created int64
+	err := s.queryRow(ctx, "SELECT "+merchantColumns+" FROM merchants WHERE id = $1", id).Scan(&m.ID, &m.OwnerID, &m.Name,
+		&m.DisplayName, &m.MCC, &m.Country, &m.City, &m.FeeBPS, &m.Status, &m.AccountID, &created)
+	m.CreatedAt = fromNanos(created)
+	return m, s.mapErr("merchant", err)
+}
+
+// ApproveMerchant approves a pending merchant.
+func (s *Store) ApproveMerchant(ctx context.Context, id, accountID string) error {
+	return s.exec1(ctx, "approve merchant", "UPDATE merchants SET status = 'approved', account_id = $2 WHERE id = $1 AND status = 'pending'", id, accountID)
+}
+
+// CreateMerchantKey stores an API key.
+func (s *Store) CreateMerchantKey(ctx context.Context, k wallet.MerchantKey) error {
+	_, err := s.exec(ctx, "INSERT INTO merchant_keys (id, merchant_id, secret, status, created_at) VALUES ($1, $2, $3, $4, $5)",
+		k.ID, k.MerchantID, k.Secret, k.Status, nanos(k.CreatedAt))
+	return s.mapErr("create merchant key", err)
+}
+
+// MerchantKeyByID returns an API key.
+func (s *Store) MerchantKeyByID(ctx context.Context, id string) (wallet.MerchantKey, error) {
+	var k wallet.MerchantKey
+	var created int64
+	err := s.queryRow(ctx, "SELECT id, merchant_id, secret, status, created_at FROM merchant_keys WHERE id = $1", id).
+		Scan(&k.ID, &k.MerchantID, &k.Secret, &k.Status, &created)
+	k.CreatedAt = fromNanos(created)
+	return k, s.mapErr("merchant key", err)
+}
+
+// RevokeMerchantKey revokes a key.
+func (s *Store) RevokeMerchantKey(ctx context.Context, merchantID, keyID string) error {
+	return s.exec1(ctx, "revoke merchant key", "UPDATE merchant_keys SET status = 'revoked' WHERE merchant_id = $1 AND id = $2 AND status = 'active'", merchantID, keyID)
+}
+
+// UseNonce records a nonce; the primary key refuses a second use. Nonces
+// older than the signature window are deleted now and then.
+func (s *Store) UseNonce(ctx context.Context, keyID, nonce string, at time.Time) error {
+	if at.UnixNano()%64 == 0 {
+		_, _ = s.exec(ctx, "DELETE FROM merchant_nonces WHERE ts < $1", at.Add(-time.Hour).Unix())
+	}
+	_, err := s.exec(ctx, "INSERT INTO merchant_nonces (key_id, nonce, ts) VALUES ($1, $2, $3)", keyID, nonce, at.Unix())
+	return s.mapErr("use nonce", err)
+}
+
+const morderColumns = "id, merchant_id, out_trade_no, amount, fee, currency, description, status, payer_id, expires_at, created_at, updated_at"
+
+func scanMerchantOrder(r scanner) (wallet.MerchantOrder, error) {
+	var o wallet.MerchantOrder
+	var exp, created, updated int64
+	err := r.Scan(&o.ID, &o.MerchantID, &o.OutTradeNo, &o.Amount, &o.Fee, &o.Currency, &o.Description, &o.Status, &o.PayerID, &exp, &created, &updated)
+	o.ExpiresAt, o.CreatedAt, o.UpdatedAt = fromNanos(exp), fromNanos(created), fromNanos(updated)
+	return o, err
+}
+
+// CreateMerchantOrder stores an order; ErrDuplicate on a known out_trade_no.
+func (s *Store) CreateMerchantOrder(ctx context.Context, o wallet.MerchantOrder) error {
+	_, err := s.exec(ctx, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+		o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Currency, o.Description, o.Status, o.PayerID,
+		nanos(o.ExpiresAt), nanos(o.CreatedAt), nanos(o.UpdatedAt))
+	return s.mapErr("create merchant order", err)
+}
+
+// MerchantOrder finds an order by the merchant's number.
+func (s *Store) MerchantOrder(ctx context.Context, merchantID, outTradeNo string) (wallet.MerchantOrder, error) {
+	o, err := scanMerchantOrder(s.queryRow(ctx, "SELECT "+morderColumns+" FROM merchant_orders WHERE merchant_id = $1 AND out_trade_no = $2", merchantID, outTradeNo))
+	return o, s.mapErr("merchant order", err)
+}
+
+// MerchantOrderByID finds an order by id.
+func (s *Store) MerchantOrderByID(ctx context.Context, id string) (wallet.MerchantOrder, error) {
+	o, err := scanMerchantOrder(s.queryRow(ctx, "SELECT "+morderColumns+" FROM merchant_orders WHERE id = $1", id))
+	return o, s.mapErr("merchant order", err)
+}
+
+// SetMerchantOrderStatus moves an order between statuses.
+func (s *Store) SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error {
+	return s.exec1(ctx, "set merchant order status",
+		"UPDATE merchant_orders SET status = $3, payer_id = CASE WHEN $4 = '' THEN payer_id ELSE $4 END, updated_at = $5 WHERE id = $1 AND status = $2",
+		id, from, to, payerID, nanos(at))
+}
