@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 type merchantClient struct {
 	s             *testServer
 	keyID, secret string
-	n             int
+	n             atomic.Int64
 }
 
 func (m *merchantClient) do(t *testing.T, method, path string, body any, edit func(h http.Header)) (int, map[string]any) {
@@ -26,8 +27,7 @@ func (m *merchantClient) do(t *testing.T, method, path string, body any, edit fu
 	if body != nil {
 		raw, _ = json.Marshal(body)
 	}
-	m.n++
-	ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), fmt.Sprintf("nonce-%d-%d", time.Now().UnixNano(), m.n)
+	ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), fmt.Sprintf("nonce-%d-%d", time.Now().UnixNano(), m.n.Add(1))
 	req, _ := http.NewRequest(method, m.s.url+path, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("SLT-Key-Id", m.keyID)

@@ -42,10 +42,10 @@ type BillPage struct {
 }
 
 // BillTypes are the bill types a filter may name.
-var BillTypes = []string{"transfer", "payment", "top_up", "withdrawal", "fee"}
+var BillTypes = []string{"transfer", "payment", "refund", "top_up", "withdrawal", "fee"}
 
 var billType = map[uint16]string{TransferP2P: "transfer", TransferPayment: "payment", TransferTopUp: "top_up", TransferWithdrawal: "withdrawal",
-	TransferFee: "fee", TransferMerchantFee: "fee"}
+	TransferFee: "fee", TransferMerchantFee: "fee", TransferRefund: "refund"}
 
 // maxBillScan bounds the ledger transfers one page looks at when a type
 // filter skips most of them.

@@ -41,6 +41,7 @@ const (
 	AccountMerchant     uint16 = 20 // a merchant's balance
 	TransferPayment     uint16 = 5  // a payer pays a merchant
 	TransferMerchantFee uint16 = 6  // the merchant's fee for a payment
+	TransferRefund      uint16 = 7  // a merchant pays a payer back
 )
 
 // Merchant limits.

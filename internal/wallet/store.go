@@ -165,6 +165,16 @@ type MerchantOrder struct {
 	UpdatedAt   time.Time
 }
 
+// PaycodeDevice is a device enrolled to show payment codes.
+type PaycodeDevice struct {
+	Number      uint64
+	UserID      string
+	Secret      string // sealed
+	Status      string // active, revoked
+	LastCounter int64
+	CreatedAt   time.Time
+}
+
 // Store keeps the wallet's records (never balances: those are the
 // ledger's). Implementations: internal/store/walletsql, on SQLite and
 // PostgreSQL.
@@ -231,4 +241,11 @@ type Store interface {
 	// SetMerchantOrderStatus moves an order from one status to another;
 	// ErrNotFound if it is not in from.
 	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
+
+	CreatePaycodeDevice(ctx context.Context, d PaycodeDevice) error
+	PaycodeDevice(ctx context.Context, number uint64) (PaycodeDevice, error)
+	// UsePaycodeCounter records a used code's time step if it is newer
+	// than the last; ErrNotFound if not (or the device is revoked).
+	UsePaycodeCounter(ctx context.Context, number uint64, counter int64) error
+	RevokePaycodeDevice(ctx context.Context, userID string, number uint64) error
 }

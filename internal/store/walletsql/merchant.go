@@ -99,3 +99,34 @@ func (s *Store) SetMerchantOrderStatus(ctx context.Context, id, from, to, payerI
 		"UPDATE merchant_orders SET status = $3, payer_id = CASE WHEN $4 = '' THEN payer_id ELSE $4 END, updated_at = $5 WHERE id = $1 AND status = $2",
 		id, from, to, payerID, nanos(at))
 }
+
+// CreatePaycodeDevice stores an enrolled device; ErrDuplicate if the
+// number is taken.
+func (s *Store) CreatePaycodeDevice(ctx context.Context, d wallet.PaycodeDevice) error {
+	_, err := s.exec(ctx, "INSERT INTO paycode_devices (number, user_id, secret, status, last_counter, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
+		int64(d.Number), d.UserID, d.Secret, d.Status, nanos(d.CreatedAt))
+	return s.mapErr("enrol device", err)
+}
+
+// PaycodeDevice returns a device.
+func (s *Store) PaycodeDevice(ctx context.Context, number uint64) (wallet.PaycodeDevice, error) {
+	var d wallet.PaycodeDevice
+	var n, created int64
+	err := s.queryRow(ctx, "SELECT number, user_id, secret, status, last_counter, created_at FROM paycode_devices WHERE number = $1", int64(number)).
+		Scan(&n, &d.UserID, &d.Secret, &d.Status, &d.LastCounter, &created)
+	d.Number, d.CreatedAt = uint64(n), fromNanos(created)
+	return d, s.mapErr("device", err)
+}
+
+// UsePaycodeCounter records that a device's code of time step counter
+// was used, if it is newer than every one used before and the device is
+// active; ErrNotFound otherwise (a replay, or a revoked device).
+func (s *Store) UsePaycodeCounter(ctx context.Context, number uint64, counter int64) error {
+	return s.exec1(ctx, "use payment code",
+		"UPDATE paycode_devices SET last_counter = $2 WHERE number = $1 AND last_counter < $2 AND status = 'active'", int64(number), counter)
+}
+
+// RevokePaycodeDevice revokes a user's device.
+func (s *Store) RevokePaycodeDevice(ctx context.Context, userID string, number uint64) error {
+	return s.exec1(ctx, "revoke device", "UPDATE paycode_devices SET status = 'revoked' WHERE user_id = $1 AND number = $2 AND status = 'active'", userID, int64(number))
+}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/shiliantong/shiliantong/internal/wallet"
+)
+
+func registerPaycode(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "enrollPaycode", Method: http.MethodPost, Path: "/v1/me/paycode/enroll", Tags: []string{payTag},
+		Summary:     "Enrol this device for payment codes (付款码)",
+		Description: "The payment PIN confirms it. The answer's secret is shown once: the app keeps it and derives a new 18-digit code every minute, offline (RFC 6238 time steps, see pkg/paycode).",
+		Security:    sessionOnly, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusUnauthorized, http.StatusLocked, http.StatusConflict},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			PIN string `json:"pin" maxLength:"16"`
+		}
+	}) (*struct {
+		Body struct {
+			Device      uint64 `json:"device"`
+			Secret      string `json:"secret" doc:"base32; shown once."`
+			Prefix      string `json:"prefix"`
+			StepSeconds int    `json:"step_seconds"`
+		}
+	}, error) {
+		e, err := w.EnrollPaycode(ctx, userFrom(ctx), in.Body.PIN)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Device      uint64 `json:"device"`
+				Secret      string `json:"secret" doc:"base32; shown once."`
+				Prefix      string `json:"prefix"`
+				StepSeconds int    `json:"step_seconds"`
+			}
+		}{}
+		out.Body.Device, out.Body.Secret = e.Device, e.Secret
+		out.Body.Prefix, out.Body.StepSeconds = wallet.PaycodeConfig.Prefix, int(wallet.PaycodeConfig.Step/time.Second)
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "revokePaycode", Method: http.MethodDelete, Path: "/v1/me/paycode/{device}", Tags: []string{payTag},
+		Summary: "Revoke a device's payment codes", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
+	}, wrap(func(ctx context.Context, in *struct {
+		Device uint64 `path:"device"`
+	}) (*struct{}, error) {
+		return nil, w.RevokePaycode(ctx, userFrom(ctx), in.Device)
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "confirmPayment", Method: http.MethodPost, Path: "/v1/payments/{id}/confirm", Tags: []string{payTag},
+		Summary: "Confirm with the PIN a payment a shop started with my payment code", Security: sessionOnly,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusLocked, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID   string `path:"id" maxLength:"64" doc:"The order id (from the notification)."`
+		Body struct {
+			PIN string `json:"pin" maxLength:"16"`
+		}
+	}) (*struct{ Body MerchantOrderView }, error) {
+		r, err := w.ConfirmPayment(ctx, userFrom(ctx), in.ID, in.Body.PIN)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body MerchantOrderView }{Body: morderView(r.Merchant, r.Order)}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "micropay", Method: http.MethodPost, Path: "/v1/merchant/micropay", Tags: []string{merchantAPITag},
+		Summary:     "Charge a customer's payment code read at the till",
+		Description: "SUCCESS when the payment is within the customer's password-free limits; USERPAYING when the customer must confirm in the wallet: poll GET /v1/merchant/orders/{out_trade_no}. Retrying with the same out_trade_no answers the order as it stands and never charges twice.",
+		Security:    signedOnly,
+		Errors:      []int{http.StatusUnauthorized, http.StatusConflict, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			AuthCode    string `json:"auth_code" maxLength:"32" doc:"The 18 digits the scanner read." example:"770841298284111985"`
+			OutTradeNo  string `json:"out_trade_no" maxLength:"32"`
+			Amount      int64  `json:"amount" minimum:"1"`
+			Currency    string `json:"currency" pattern:"^[A-Z]{3}$"`
+			Description string `json:"description,omitempty" maxLength:"512"`
+		}
+	}) (*morderOutput, error) {
+		m := merchantFrom(ctx)
+		o, err := w.Micropay(ctx, m, in.Body.AuthCode, wallet.OrderRequest{OutTradeNo: in.Body.OutTradeNo, Amount: in.Body.Amount,
+			Currency: in.Body.Currency, Description: in.Body.Description})
+		if err != nil {
+			return nil, err
+		}
+		return &morderOutput{Status: http.StatusOK, Body: morderView(m, o)}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "reverseOrder", Method: http.MethodPost, Path: "/v1/merchant/orders/{out_trade_no}/reverse", Tags: []string{merchantAPITag},
+		Summary: "Reverse (撤销) a payment the till gave up on: close it, or pay it back in full", Security: signedOnly,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
+	}, wrap(func(ctx context.Context, in *struct {
+		No string `path:"out_trade_no" maxLength:"32"`
+	}) (*morderOutput, error) {
+		m := merchantFrom(ctx)
+		o, err := w.Reverse(ctx, m, in.No)
+		if err != nil {
+			return nil, err
+		}
+		return &morderOutput{Status: http.StatusOK, Body: morderView(m, o)}, nil
+	}))
+}

@@ -1,0 +1,146 @@
+package server_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/wallet"
+	"github.com/shiliantong/shiliantong/pkg/paycode"
+)
+
+// merchantFor opens, approves and keys a merchant owned by owner.
+func merchantFor(t *testing.T, s *testServer, owner person) (string, *merchantClient) {
+	t.Helper()
+	m := s.must(t, 201, "POST", "/v1/merchants", owner.token, map[string]any{"name": "Corner Shop Ltd", "display_name": "Corner Shop",
+		"mcc": "5411", "country": "CN", "city": "Beijing"})
+	mid := m["id"].(string)
+	s.must(t, 200, "POST", "/v1/operator/merchants/"+mid+"/approve", "test-operator-token", nil)
+	k := s.must(t, 201, "POST", "/v1/merchants/"+mid+"/keys", owner.token, nil)
+	return mid, &merchantClient{s: s, keyID: k["key_id"].(string), secret: k["secret"].(string)}
+}
+
+// phone is the payer's device: it derives codes from its secret, offline.
+type phone struct {
+	dev paycode.Device
+}
+
+func (p phone) code(t *testing.T, at time.Time) string {
+	t.Helper()
+	c, err := paycode.Generate(p.dev, at, wallet.PaycodeConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func enroll(t *testing.T, s *testServer, p person) phone {
+	t.Helper()
+	e := s.must(t, 201, "POST", "/v1/me/paycode/enroll", p.token, map[string]any{"pin": "285714"})
+	secret, err := paycode.DecodeSecret(e["secret"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return phone{dev: paycode.Device{Number: uint64(e["device"].(float64)), Secret: secret}}
+}
+
+func TestPaymentCodeAtTheTill(t *testing.T) {
+	for name, dsn := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := startServer(t, dsn(t), lenientRisk)
+			payer, owner := funded(t, s)
+			_, pos := merchantFor(t, s, owner)
+			s.must(t, 204, "PUT", "/v1/me/password-free", payer.token, map[string]any{"password": testPassword, "per_transaction": 2000, "daily": 5000})
+			dev := enroll(t, s, payer)
+			now := time.Now()
+			pay := func(no string, amount int64, code string) (int, map[string]any) {
+				return pos.do(t, "POST", "/v1/merchant/micropay", map[string]any{"auth_code": code, "out_trade_no": no, "amount": amount, "currency": "CNY"}, nil)
+			}
+
+			// Within the password-free limit: paid at once.
+			code := dev.code(t, now.Add(-time.Minute))
+			if st, o := pay("T-1", 1500, code); st != 200 || o["status"] != "SUCCESS" {
+				t.Fatalf("micropay: %d %v", st, o["_raw"])
+			}
+			// The same code again, for another order: refused (single use).
+			if st, o := pay("T-2", 100, code); st != 409 || o["code"] != wallet.CodePaycodeUsed {
+				t.Errorf("code reused: %d %v", st, o["code"])
+			}
+			// An older code than one used: refused too. A code from ten
+			// minutes ago: expired. Digits that are no code: invalid.
+			if st, o := pay("T-3", 100, dev.code(t, now.Add(-2*time.Minute))); st != 409 && st != 422 {
+				t.Errorf("older code: %d %v", st, o["code"])
+			}
+			if st, o := pay("T-4", 100, dev.code(t, now.Add(-10*time.Minute))); st != 422 || (o["code"] != wallet.CodePaycodeExpired && o["code"] != wallet.CodePaycodeUsed) {
+				t.Errorf("old code: %d %v", st, o["code"])
+			}
+			if st, o := pay("T-5", 100, "771234567890123456"); st != 422 || o["code"] != wallet.CodePaycodeInvalid {
+				t.Errorf("made-up code: %d %v", st, o["code"])
+			}
+
+			// Above the limit: the customer confirms in the wallet with the PIN.
+			st, o := pay("T-6", 3000, dev.code(t, now))
+			if st != 200 || o["status"] != "USERPAYING" {
+				t.Fatalf("above the limit: %d %v", st, o["_raw"])
+			}
+			if got := s.available(t, payer, "CNY"); got != 100_000-1500 {
+				t.Fatalf("money moved before confirmation: %d", got)
+			}
+			c := s.must(t, 200, "POST", "/v1/payments/"+o["id"].(string)+"/confirm", payer.token, map[string]any{"pin": "285714"})
+			if c["status"] != "SUCCESS" {
+				t.Fatalf("confirm: %v", c)
+			}
+			if _, q := pos.do(t, "GET", "/v1/merchant/orders/T-6", nil, nil); q["status"] != "SUCCESS" {
+				t.Errorf("the POS sees %v", q["status"])
+			}
+
+			// Concurrent POS retries of one sale pay once.
+			code = dev.code(t, now.Add(time.Minute))
+			var wg sync.WaitGroup
+			statuses := make([]any, 6)
+			for i := range statuses {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, o := pay("T-7", 700, code)
+					statuses[i] = o["status"]
+				}()
+			}
+			wg.Wait()
+			_, q := pos.do(t, "GET", "/v1/merchant/orders/T-7", nil, nil)
+			if q["status"] != "SUCCESS" {
+				t.Errorf("after concurrent retries: %v (answers %v)", q["status"], statuses)
+			}
+			if got := s.available(t, payer, "CNY"); got != 100_000-1500-3000-700 {
+				t.Errorf("payer has %d, want %d: a sale was charged twice or not at all", got, 100_000-1500-3000-700)
+			}
+
+			// Reverse: the POS gave up on T-7; the payer gets it all back.
+			if st, r := pos.do(t, "POST", "/v1/merchant/orders/T-7/reverse", nil, nil); st != 200 || r["status"] != "REVERSED" {
+				t.Errorf("reverse: %d %v", st, r["_raw"])
+			}
+			pos.do(t, "POST", "/v1/merchant/orders/T-7/reverse", nil, nil) // again: nothing more
+			if got := s.available(t, payer, "CNY"); got != 100_000-1500-3000 {
+				t.Errorf("after the reversal the payer has %d, want %d", got, 100_000-1500-3000)
+			}
+
+			// A revoked device's codes are refused.
+			s.must(t, 204, "DELETE", "/v1/me/paycode/"+itoa(dev.dev.Number), payer.token, nil)
+			if st, o := pay("T-8", 100, dev.code(t, now.Add(2*time.Minute))); st != 422 || o["code"] != wallet.CodePaycodeInvalid {
+				t.Errorf("revoked device: %d %v", st, o["code"])
+			}
+			s.stop()
+			checkLedger(t, s.dsn)
+		})
+	}
+}
+
+func itoa(n uint64) string {
+	b := []byte{}
+	for {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		if n /= 10; n == 0 {
+			return string(b)
+		}
+	}
+}

@@ -1,0 +1,257 @@
+package wallet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/risk"
+	"github.com/shiliantong/shiliantong/pkg/paycode"
+)
+
+// The payment code (付款码): the wallet app derives an 18-digit code every
+// minute from a device secret, offline (pkg/paycode); the shop's POS reads
+// it and calls micropay. Under the payer's password-free limits the
+// payment completes at once; otherwise the order waits (USERPAYING) for
+// the payer to confirm it in the wallet with the PIN while the POS polls.
+// A code is single use: the device's newest used time step is kept, and
+// only a newer one is accepted (a compare-and-set in the database).
+
+// Codes of payment-code errors.
+const (
+	CodePaycodeInvalid = "paycode_invalid"
+	CodePaycodeUsed    = "paycode_used"
+	CodePaycodeExpired = "paycode_expired"
+	OrderReversed      = "REVERSED"
+)
+
+// PaycodeConfig is the payment-code scheme every device and the server
+// share.
+var PaycodeConfig = paycode.DefaultConfig()
+
+// Enrolment is a device's payment-code credentials, shown once.
+type Enrolment struct {
+	Device uint64
+	Secret string // base32, as authenticator apps take it
+}
+
+// EnrollPaycode enrols the user's device: the PIN confirms it. The secret
+// is sealed at rest.
+func (s *Service) EnrollPaycode(ctx context.Context, u User, pin string) (Enrolment, error) {
+	if err := s.verifyPIN(ctx, u, pin); err != nil {
+		return Enrolment{}, err
+	}
+	secret, err := paycode.NewSecret()
+	if err != nil {
+		return Enrolment{}, err
+	}
+	b32 := paycode.EncodeSecret(secret)
+	for attempt := 0; attempt < 5; attempt++ {
+		var r [8]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return Enrolment{}, err
+		}
+		n := 1 + binary.BigEndian.Uint64(r[:])%PaycodeConfig.MaxDevice()
+		sealed, err := s.vault.Seal([]byte(b32), []byte(fmt.Sprintf("paycode:%d", n)))
+		if err != nil {
+			return Enrolment{}, err
+		}
+		err = s.store.CreatePaycodeDevice(ctx, PaycodeDevice{Number: n, UserID: u.ID, Secret: sealed, Status: "active", CreatedAt: s.now().UTC()})
+		if errors.Is(err, ErrDuplicate) {
+			continue // that number is taken: draw another
+		}
+		if err != nil {
+			return Enrolment{}, fmt.Errorf("enrol device: %w", err)
+		}
+		return Enrolment{Device: n, Secret: b32}, nil
+	}
+	return Enrolment{}, errors.New("enrol device: no free device number")
+}
+
+// RevokePaycode revokes one of the user's devices: its codes stop at once.
+func (s *Service) RevokePaycode(ctx context.Context, u User, device uint64) error {
+	if err := s.store.RevokePaycodeDevice(ctx, u.ID, device); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return newError(KindNotFound, CodeNotFound, "you have no such active device")
+		}
+		return err
+	}
+	return nil
+}
+
+// payerOfCode checks a payment code and uses it up; it returns the payer.
+func (s *Service) payerOfCode(ctx context.Context, code string) (User, error) {
+	bad := newError(KindInvalid, CodePaycodeInvalid, "this payment code is not valid; ask the customer to refresh it")
+	p, err := paycode.Parse(strings.TrimSpace(code), PaycodeConfig)
+	if err != nil {
+		return User{}, bad
+	}
+	d, err := s.store.PaycodeDevice(ctx, p.Device)
+	if err != nil || d.Status != "active" {
+		return User{}, bad
+	}
+	secret, err := s.vault.Open(d.Secret, []byte(fmt.Sprintf("paycode:%d", d.Number)))
+	if err != nil {
+		return User{}, fmt.Errorf("payment code: %w", err)
+	}
+	raw, err := paycode.DecodeSecret(string(secret))
+	if err != nil {
+		return User{}, fmt.Errorf("payment code: %w", err)
+	}
+	counter, err := paycode.VerifyAfter(paycode.Device{Number: d.Number, Secret: raw}, p, s.now(), d.LastCounter, PaycodeConfig)
+	switch {
+	case errors.Is(err, paycode.ErrReplay):
+		return User{}, newError(KindConflict, CodePaycodeUsed, "this payment code was used already; ask the customer to refresh it")
+	case errors.Is(err, paycode.ErrExpired):
+		return User{}, newError(KindInvalid, CodePaycodeExpired, "this payment code has expired; ask the customer to refresh it")
+	case err != nil:
+		return User{}, bad
+	}
+	if err := s.store.UsePaycodeCounter(ctx, d.Number, counter); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return User{}, newError(KindConflict, CodePaycodeUsed, "this payment code was used already; ask the customer to refresh it")
+		}
+		return User{}, err
+	}
+	return s.store.UserByID(ctx, d.UserID)
+}
+
+// Micropay takes a payment code read at a POS for a new order (or answers
+// a retry of the same out_trade_no with the order as it stands).
+func (s *Service) Micropay(ctx context.Context, m Merchant, authCode string, r OrderRequest) (MerchantOrder, error) {
+	o, created, err := s.CreateMerchantOrder(ctx, m, r)
+	if err != nil {
+		return MerchantOrder{}, err
+	}
+	if !created && o.Status != OrderNotPay {
+		return o, nil // a POS retry: the order as it is
+	}
+	payer, err := s.payerOfCode(ctx, authCode)
+	if err != nil {
+		if e, ok := AsError(err); ok && e.Code == CodePaycodeUsed {
+			// A concurrent retry of this very order may have used it.
+			if again, qerr := s.MerchantOrderByNo(ctx, m, o.OutTradeNo); qerr == nil && again.Status != OrderNotPay {
+				return again, nil
+			}
+		}
+		return MerchantOrder{}, err
+	}
+	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderNotPay, OrderUserPaying, payer.ID, s.now().UTC()); err != nil {
+		return s.MerchantOrderByNo(ctx, m, o.OutTradeNo)
+	}
+	o.Status, o.PayerID = OrderUserPaying, payer.ID
+	if _, err := s.authorize(ctx, payer, "", o.Amount, o.Currency); err != nil {
+		// Above the password-free limits: the payer confirms in the app.
+		s.notify(payer.ID, "confirm_payment", "Confirm a payment",
+			fmt.Sprintf("%s asks %s. Open the wallet to confirm with your payment PIN.", m.DisplayName, formatMoney(o.Amount, o.Currency)))
+		return o, nil
+	}
+	return s.completeClaimed(ctx, payer, m, o, true)
+}
+
+// ConfirmPayment is the payer confirming, with the PIN, an order a POS
+// started with their payment code.
+func (s *Service) ConfirmPayment(ctx context.Context, payer User, orderID, pin string) (MerchantReceipt, error) {
+	o, err := s.store.MerchantOrderByID(ctx, orderID)
+	if err != nil || o.PayerID != payer.ID {
+		return MerchantReceipt{}, newError(KindNotFound, CodeNotFound, "you have no such payment to confirm")
+	}
+	m, err := s.merchant(ctx, o.MerchantID)
+	if err != nil {
+		return MerchantReceipt{}, err
+	}
+	if o.Status == OrderSuccess {
+		return s.paidReceipt(ctx, payer, m, o)
+	}
+	if o.Status != OrderUserPaying {
+		return MerchantReceipt{}, newError(KindConflict, CodeOrderNotPayable, "this payment is %s", strings.ToLower(o.Status))
+	}
+	if err := s.verifyPIN(ctx, payer, pin); err != nil {
+		return MerchantReceipt{}, err
+	}
+	o, err = s.completeClaimed(ctx, payer, m, o, false)
+	if err != nil {
+		return MerchantReceipt{}, err
+	}
+	return MerchantReceipt{Order: o, Merchant: m, TransferID: orderPaymentID(o).String()}, nil
+}
+
+// completeClaimed pays an order the payer has claimed (USERPAYING).
+func (s *Service) completeClaimed(ctx context.Context, payer User, m Merchant, o MerchantOrder, passwordFree bool) (MerchantOrder, error) {
+	ev := risk.Event{Kind: "payment", UserID: payer.ID, UserSince: payer.CreatedAt, Amount: o.Amount, Currency: o.Currency,
+		Counterparty: "merchant:" + m.ID, Strong: !passwordFree, At: s.now()}
+	if err := s.assess(ctx, ev); err != nil {
+		if e, ok := AsError(err); ok && e.Code == CodePINRequired {
+			return o, nil // the payer confirms in the app
+		}
+		_ = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", s.now().UTC())
+		return MerchantOrder{}, err
+	}
+	from, ok, err := s.walletIn(ctx, payer.ID, o.Currency)
+	if err != nil || !ok {
+		return MerchantOrder{}, newError(KindInvalid, CodeWalletNotOpen, "the payer has no %s wallet", o.Currency)
+	}
+	created, err := s.payOrder(ctx, payer, m, o, from, passwordFree)
+	if err != nil {
+		_ = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", s.now().UTC())
+		return MerchantOrder{}, err
+	}
+	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderSuccess, payer.ID, s.now().UTC()); err != nil && !errors.Is(err, ErrNotFound) {
+		return MerchantOrder{}, err
+	}
+	if created {
+		s.risk.Done(ev)
+	}
+	o.Status = OrderSuccess
+	return o, nil
+}
+
+// Reverse (撤销) undoes a POS payment the POS gave up on: an unpaid order
+// is closed; a paid one is paid back in full, its fee returned, in one
+// linked commit.
+func (s *Service) Reverse(ctx context.Context, m Merchant, no string) (MerchantOrder, error) {
+	o, err := s.MerchantOrderByNo(ctx, m, no)
+	if err != nil {
+		return o, err
+	}
+	switch o.Status {
+	case OrderReversed, OrderClosed:
+		return o, nil
+	case OrderNotPay, OrderUserPaying:
+		if err := s.store.SetMerchantOrderStatus(ctx, o.ID, o.Status, OrderReversed, "", s.now().UTC()); err != nil {
+			return s.Reverse(ctx, m, no) // it moved on meanwhile: look again
+		}
+		o.Status = OrderReversed
+		return o, nil
+	}
+	from, ok, err := s.walletIn(ctx, o.PayerID, o.Currency)
+	if err != nil || !ok {
+		return o, fmt.Errorf("reverse %s: payer wallet (%v)", o.ID, err)
+	}
+	back := []ledger.Transfer{{ID: orderLinkedID(o, "reverse"), DebitAccountID: merchantAccount(m.ID), CreditAccountID: from.AccountID,
+		Amount: o.Amount, Currency: o.Currency, Code: TransferRefund, Reference: "reverse:" + o.ID}}
+	if o.Fee > 0 {
+		back[0].Flags = ledger.Linked
+		back = append(back, ledger.Transfer{ID: orderLinkedID(o, "reverse-fee"), DebitAccountID: feeIncome(o.Currency),
+			CreditAccountID: merchantAccount(m.ID), Amount: o.Fee, Currency: o.Currency, Code: TransferMerchantFee, Reference: "fee-back:" + o.ID})
+	}
+	res, err := s.ledger.CreateTransfers(ctx, back)
+	if err != nil {
+		return o, fmt.Errorf("reverse %s: %w", o.ID, err)
+	}
+	if i, why := firstFailure(res); i >= 0 {
+		if why == ledger.TransferExceedsCredits {
+			return o, newError(KindConflict, CodeInsufficientBalance, "the merchant balance does not cover this reversal")
+		}
+		return o, fmt.Errorf("reverse %s: %s", o.ID, why)
+	}
+	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderSuccess, OrderReversed, "", s.now().UTC()); err != nil && !errors.Is(err, ErrNotFound) {
+		return o, err
+	}
+	o.Status = OrderReversed
+	return o, nil
+}
