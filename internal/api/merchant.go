@@ -85,7 +85,7 @@ type MerchantOrderView struct {
 	Fee         int64     `json:"fee"`
 	Currency    string    `json:"currency"`
 	Description string    `json:"description,omitempty"`
-	Status      string    `json:"status" enum:"NOTPAY,USERPAYING,SUCCESS,CLOSED,REVERSED"`
+	Status      string    `json:"status" enum:"NOTPAY,USERPAYING,SUCCESS,CLOSED,REVERSED,REFUND"`
 	ExpiresAt   time.Time `json:"expires_at"`
 	CreatedAt   time.Time `json:"created_at"`
 	QR          string    `json:"qr,omitempty" doc:"The EMVCo merchant-presented payload of the order's dynamic QR code."`
@@ -208,6 +208,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerMerchantAPI(a, w)
 	registerPay(a, w)
 	registerPaycode(a, w)
+	registerRefunds(a, w)
 }
 
 func registerMerchantAPI(a huma.API, w *wallet.Service) {

@@ -31,7 +31,7 @@ func walletView(b wallet.Balance) WalletView {
 // BillView is one line of my bill list.
 type BillView struct {
 	ID           string    `json:"id"`
-	Type         string    `json:"type" enum:"transfer,payment,top_up,withdrawal,fee,other"`
+	Type         string    `json:"type" enum:"transfer,payment,refund,top_up,withdrawal,fee,other"`
 	Amount       int64     `json:"amount" doc:"Signed minor units: + money in, - money out."`
 	Currency     string    `json:"currency"`
 	Counterparty string    `json:"counterparty"`
@@ -164,7 +164,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 		Summary: "My bill list (transaction history)", Security: sessionOnly,
 		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
-		Type     string    `query:"type" enum:"transfer,payment,top_up,withdrawal,fee" doc:"Only bills of this type."`
+		Type     string    `query:"type" enum:"transfer,payment,refund,top_up,withdrawal,fee" doc:"Only bills of this type."`
 		Currency string    `query:"currency" pattern:"^[A-Z]{3}$"`
 		From     time.Time `query:"from" doc:"At or after (RFC 3339)."`
 		To       time.Time `query:"to" doc:"Before (RFC 3339)."`

@@ -108,3 +108,39 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 		return &morderOutput{Status: http.StatusOK, Body: morderView(m, o)}, nil
 	}))
 }
+
+// RefundView is a refund.
+type RefundView struct {
+	ID          string    `json:"id"`
+	OutRefundNo string    `json:"out_refund_no"`
+	Amount      int64     `json:"amount"`
+	FeeBack     int64     `json:"fee_back" doc:"The part of the order's fee given back to the merchant."`
+	Status      string    `json:"status" enum:"processing,success,failed"`
+	Reason      string    `json:"reason,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func registerRefunds(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "refund", Method: http.MethodPost, Path: "/v1/merchant/refunds", Tags: []string{merchantAPITag},
+		Summary:     "Refund (part of) a paid order",
+		Description: "Full, partial and repeated refunds up to the amount paid, from the merchant's balance. out_refund_no is the idempotency key.",
+		Security:    signedOnly,
+		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			OutTradeNo  string `json:"out_trade_no" maxLength:"32"`
+			OutRefundNo string `json:"out_refund_no" maxLength:"32"`
+			Amount      int64  `json:"amount" minimum:"1"`
+			Reason      string `json:"reason,omitempty" maxLength:"400"`
+		}
+	}) (*struct{ Body RefundView }, error) {
+		r, err := w.Refund(ctx, merchantFrom(ctx), wallet.RefundRequest{OutTradeNo: in.Body.OutTradeNo, OutRefundNo: in.Body.OutRefundNo,
+			Amount: in.Body.Amount, Reason: in.Body.Reason})
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body RefundView }{Body: RefundView{ID: r.ID, OutRefundNo: r.OutRefundNo, Amount: r.Amount, FeeBack: r.FeeBack,
+			Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}}, nil
+	}))
+}

@@ -235,9 +235,8 @@ func (s *Service) Reverse(ctx context.Context, m Merchant, no string) (MerchantO
 	back := []ledger.Transfer{{ID: orderLinkedID(o, "reverse"), DebitAccountID: merchantAccount(m.ID), CreditAccountID: from.AccountID,
 		Amount: o.Amount, Currency: o.Currency, Code: TransferRefund, Reference: "reverse:" + o.ID}}
 	if o.Fee > 0 {
-		back[0].Flags = ledger.Linked
-		back = append(back, ledger.Transfer{ID: orderLinkedID(o, "reverse-fee"), DebitAccountID: feeIncome(o.Currency),
-			CreditAccountID: merchantAccount(m.ID), Amount: o.Fee, Currency: o.Currency, Code: TransferMerchantFee, Reference: "fee-back:" + o.ID})
+		back = append([]ledger.Transfer{{ID: orderLinkedID(o, "reverse-fee"), DebitAccountID: feeIncome(o.Currency), CreditAccountID: merchantAccount(m.ID),
+			Amount: o.Fee, Currency: o.Currency, Code: TransferMerchantFee, Reference: "fee-back:" + o.ID, Flags: ledger.Linked}}, back...)
 	}
 	res, err := s.ledger.CreateTransfers(ctx, back)
 	if err != nil {

@@ -158,7 +158,8 @@ type MerchantOrder struct {
 	Fee         int64
 	Currency    string
 	Description string
-	Status      string // NOTPAY, SUCCESS, CLOSED
+	Status      string // NOTPAY, USERPAYING, SUCCESS, CLOSED, REVERSED, REFUND
+	Refunded    int64  // refunded so far
 	PayerID     string
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
@@ -172,6 +173,19 @@ type PaycodeDevice struct {
 	Secret      string // sealed
 	Status      string // active, revoked
 	LastCounter int64
+	CreatedAt   time.Time
+}
+
+// MerchantRefund is a refund of (part of) a paid order.
+type MerchantRefund struct {
+	ID          string
+	MerchantID  string
+	OrderID     string
+	OutRefundNo string
+	Amount      int64
+	FeeBack     int64 // the part of the order's fee given back to the merchant
+	Reason      string
+	Status      string // processing, success, failed
 	CreatedAt   time.Time
 }
 
@@ -241,6 +255,18 @@ type Store interface {
 	// SetMerchantOrderStatus moves an order from one status to another;
 	// ErrNotFound if it is not in from.
 	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
+
+	// AddRefund records a refund and adds its amount to the order's
+	// refunded total, if that stays within the amount paid, in one
+	// transaction. ErrDuplicate if the out_refund_no exists, ErrNotFound
+	// if the order can not take it.
+	// feeBack computes the refund's FeeBack from the total before it.
+	AddRefund(ctx context.Context, r MerchantRefund, feeBack func(before int64) int64) (MerchantRefund, error)
+	MerchantRefund(ctx context.Context, merchantID, outRefundNo string) (MerchantRefund, error)
+	SetRefundStatus(ctx context.Context, id, status string) error
+	// FailRefund marks a processing refund failed and takes its amount
+	// off the order's refunded total.
+	FailRefund(ctx context.Context, r MerchantRefund) error
 
 	CreatePaycodeDevice(ctx context.Context, d PaycodeDevice) error
 	PaycodeDevice(ctx context.Context, number uint64) (PaycodeDevice, error)

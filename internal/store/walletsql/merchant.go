@@ -63,20 +63,20 @@ func (s *Store) UseNonce(ctx context.Context, keyID, nonce string, at time.Time)
 	return s.mapErr("use nonce", err)
 }
 
-const morderColumns = "id, merchant_id, out_trade_no, amount, fee, currency, description, status, payer_id, expires_at, created_at, updated_at"
+const morderColumns = "id, merchant_id, out_trade_no, amount, fee, refunded, currency, description, status, payer_id, expires_at, created_at, updated_at"
 
 func scanMerchantOrder(r scanner) (wallet.MerchantOrder, error) {
 	var o wallet.MerchantOrder
 	var exp, created, updated int64
-	err := r.Scan(&o.ID, &o.MerchantID, &o.OutTradeNo, &o.Amount, &o.Fee, &o.Currency, &o.Description, &o.Status, &o.PayerID, &exp, &created, &updated)
+	err := r.Scan(&o.ID, &o.MerchantID, &o.OutTradeNo, &o.Amount, &o.Fee, &o.Refunded, &o.Currency, &o.Description, &o.Status, &o.PayerID, &exp, &created, &updated)
 	o.ExpiresAt, o.CreatedAt, o.UpdatedAt = fromNanos(exp), fromNanos(created), fromNanos(updated)
 	return o, err
 }
 
 // CreateMerchantOrder stores an order; ErrDuplicate on a known out_trade_no.
 func (s *Store) CreateMerchantOrder(ctx context.Context, o wallet.MerchantOrder) error {
-	_, err := s.exec(ctx, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-		o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Currency, o.Description, o.Status, o.PayerID,
+	_, err := s.exec(ctx, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+		o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Refunded, o.Currency, o.Description, o.Status, o.PayerID,
 		nanos(o.ExpiresAt), nanos(o.CreatedAt), nanos(o.UpdatedAt))
 	return s.mapErr("create merchant order", err)
 }
@@ -129,4 +129,63 @@ func (s *Store) UsePaycodeCounter(ctx context.Context, number uint64, counter in
 // RevokePaycodeDevice revokes a user's device.
 func (s *Store) RevokePaycodeDevice(ctx context.Context, userID string, number uint64) error {
 	return s.exec1(ctx, "revoke device", "UPDATE paycode_devices SET status = 'revoked' WHERE user_id = $1 AND number = $2 AND status = 'active'", userID, int64(number))
+}
+
+const refundColumns = "id, merchant_id, order_id, out_refund_no, amount, fee_back, reason, status, created_at"
+
+// AddRefund records a refund and raises the order's refunded total.
+func (s *Store) AddRefund(ctx context.Context, r wallet.MerchantRefund, feeBack func(before int64) int64) (wallet.MerchantRefund, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return r, s.mapErr("add refund", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	var after int64
+	err = tx.QueryRowContext(ctx, s.text(`UPDATE merchant_orders SET refunded = refunded + $2, status = 'REFUND'
+		WHERE id = $1 AND status IN ('SUCCESS', 'REFUND') AND refunded + $2 <= amount RETURNING refunded`), r.OrderID, r.Amount).Scan(&after)
+	if err != nil {
+		return r, s.mapErr("add refund", err)
+	}
+	r.FeeBack = feeBack(after - r.Amount)
+	if _, err := tx.ExecContext(ctx, s.text("INSERT INTO merchant_refunds ("+refundColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+		r.ID, r.MerchantID, r.OrderID, r.OutRefundNo, r.Amount, r.FeeBack, r.Reason, r.Status, nanos(r.CreatedAt)); err != nil {
+		return r, s.mapErr("add refund", err)
+	}
+	return r, s.mapErr("add refund", tx.Commit())
+}
+
+// FailRefund marks a refund failed and gives its amount back to the order.
+func (s *Store) FailRefund(ctx context.Context, r wallet.MerchantRefund) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.mapErr("fail refund", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	res, err := tx.ExecContext(ctx, s.text("UPDATE merchant_refunds SET status = 'failed' WHERE id = $1 AND status = 'processing'"), r.ID)
+	if err != nil {
+		return s.mapErr("fail refund", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // not processing: done already
+	}
+	if _, err := tx.ExecContext(ctx, s.text(`UPDATE merchant_orders SET refunded = refunded - $2,
+		status = CASE WHEN refunded - $2 = 0 THEN 'SUCCESS' ELSE status END WHERE id = $1`), r.OrderID, r.Amount); err != nil {
+		return s.mapErr("fail refund", err)
+	}
+	return s.mapErr("fail refund", tx.Commit())
+}
+
+// MerchantRefund finds a refund by the merchant's number.
+func (s *Store) MerchantRefund(ctx context.Context, merchantID, outRefundNo string) (wallet.MerchantRefund, error) {
+	var r wallet.MerchantRefund
+	var created int64
+	err := s.queryRow(ctx, "SELECT "+refundColumns+" FROM merchant_refunds WHERE merchant_id = $1 AND out_refund_no = $2", merchantID, outRefundNo).
+		Scan(&r.ID, &r.MerchantID, &r.OrderID, &r.OutRefundNo, &r.Amount, &r.FeeBack, &r.Reason, &r.Status, &created)
+	r.CreatedAt = fromNanos(created)
+	return r, s.mapErr("refund", err)
+}
+
+// SetRefundStatus sets a refund's status.
+func (s *Store) SetRefundStatus(ctx context.Context, id, status string) error {
+	return s.exec1(ctx, "set refund status", "UPDATE merchant_refunds SET status = $2 WHERE id = $1", id, status)
 }

@@ -59,6 +59,14 @@ func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// text is a query in the dialect's parameter style.
+func (s *Store) text(q string) string {
+	if s.numbered {
+		return dollarParam.ReplaceAllString(q, "?$1")
+	}
+	return q
+}
+
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	st, err := s.stmt(ctx, q)
 	if err != nil {

@@ -41,6 +41,7 @@ CREATE TABLE merchant_orders (
     out_trade_no TEXT NOT NULL,
     amount       BIGINT NOT NULL CHECK (amount > 0),
     fee          BIGINT NOT NULL,
+    refunded     BIGINT NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
     currency     TEXT NOT NULL,
     description  TEXT NOT NULL,
     status       TEXT NOT NULL,
@@ -51,7 +52,22 @@ CREATE TABLE merchant_orders (
     UNIQUE (merchant_id, out_trade_no)
 );
 
+-- Refunds: the merchant's out_refund_no is the idempotency key.
+CREATE TABLE merchant_refunds (
+    id            TEXT PRIMARY KEY,
+    merchant_id   TEXT NOT NULL REFERENCES merchants (id),
+    order_id      TEXT NOT NULL REFERENCES merchant_orders (id),
+    out_refund_no TEXT NOT NULL,
+    amount        BIGINT NOT NULL CHECK (amount > 0),
+    fee_back      BIGINT NOT NULL,
+    reason        TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    UNIQUE (merchant_id, out_refund_no)
+);
+
 -- +goose Down
+DROP TABLE merchant_refunds;
 DROP TABLE merchant_orders;
 DROP TABLE merchant_nonces;
 DROP TABLE merchant_keys;
