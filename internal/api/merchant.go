@@ -209,6 +209,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerPay(a, w)
 	registerPaycode(a, w)
 	registerRefunds(a, w)
+	registerDailyBill(a, w, w.DayZone())
 }
 
 func registerMerchantAPI(a huma.API, w *wallet.Service) {

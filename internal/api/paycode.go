@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"time"
@@ -142,5 +143,32 @@ func registerRefunds(a huma.API, w *wallet.Service) {
 		}
 		return &struct{ Body RefundView }{Body: RefundView{ID: r.ID, OutRefundNo: r.OutRefundNo, Amount: r.Amount, FeeBack: r.FeeBack,
 			Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}}, nil
+	}))
+}
+
+func registerDailyBill(a huma.API, w *wallet.Service, day *time.Location) {
+	huma.Register(a, huma.Operation{
+		OperationID: "dailyBill", Method: http.MethodGet, Path: "/v1/merchant/bills/{date}", Tags: []string{merchantAPITag},
+		Summary:     "The daily bill (对账单) as CSV",
+		Description: "Every payment, refund, fee and fee given back on the day (China time), read from the merchant's ledger account, then the totals; the net total is the change of the balance over the day.",
+		Security:    signedOnly, Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Date string `path:"date" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-11-25"`
+	}) (*struct {
+		ContentType string `header:"Content-Type"`
+		Body        []byte
+	}, error) {
+		b, err := w.MerchantDailyBill(ctx, merchantFrom(ctx), in.Date)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := b.WriteCSV(&buf, day); err != nil {
+			return nil, err
+		}
+		return &struct {
+			ContentType string `header:"Content-Type"`
+			Body        []byte
+		}{"text/csv; charset=utf-8", buf.Bytes()}, nil
 	}))
 }

@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
@@ -66,6 +68,22 @@ func TestRefunds(t *testing.T) {
 			bills := s.must(t, 200, "GET", "/v1/me/bills?type=refund", payer.token, nil)["bills"].([]any)
 			if len(bills) != 4 {
 				t.Errorf("%d refund bills, want 4", len(bills))
+			}
+			// The daily bill matches the ledger: everything in and out.
+			date := time.Now().In(wallet.DefaultConfig().Day).Format("2006-01-02")
+			st, csv := pos.do(t, "GET", "/v1/merchant/bills/"+date, nil, nil)
+			if st != 200 {
+				t.Fatalf("daily bill: %d %v", st, csv["_raw"])
+			}
+			text := csv["_raw"].(string)
+			for _, want := range []string{",payment,order:", ",total payments,,35.50,CNY,", ",total refunds,,-35.50,CNY,", ",total fees,,-0.21,CNY,",
+				",total fees given back,,0.21,CNY,", ",net,,0.00,CNY,", ",closing balance,,0.00,CNY,"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("daily bill lacks %q:\n%s", want, text)
+				}
+			}
+			if rows := strings.Count(text, "\n") - 1 - 7; rows != 1+1+4+4 {
+				t.Errorf("daily bill has %d movements, want 10:\n%s", rows, text)
 			}
 			s.stop()
 			checkLedger(t, s.dsn)

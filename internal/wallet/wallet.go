@@ -30,6 +30,7 @@ type Ledger interface {
 	LookupAccount(ctx context.Context, id ledger.ID) (ledger.Account, error)
 	LookupTransfer(ctx context.Context, id ledger.ID) (ledger.Transfer, error)
 	AccountTransfers(ctx context.Context, id ledger.ID, f ledger.TransferFilter) (ledger.TransferPage, error)
+	BalanceAt(ctx context.Context, id ledger.ID, t time.Time) (ledger.Balance, error)
 }
 
 // Ledger account codes: the kind of each account the wallet creates.
