@@ -43,7 +43,7 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 			}
 		}{}
 		out.Body.Device, out.Body.Secret = e.Device, e.Secret
-		out.Body.Prefix, out.Body.StepSeconds = wallet.PaycodeConfig.Prefix, int(wallet.PaycodeConfig.Step/time.Second)
+		out.Body.Prefix, out.Body.StepSeconds = wallet.PaycodeConfig.Prefix, int(w.PaycodeStep()/time.Second)
 		return out, nil
 	}))
 	huma.Register(a, huma.Operation{

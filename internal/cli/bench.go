@@ -13,9 +13,37 @@ import (
 
 // BenchCmd groups the benchmarks.
 type BenchCmd struct {
-	Ledger BenchLedgerCmd `cmd:"" help:"Benchmark the ledger engine in process."`
-	HTTP   BenchHTTPCmd   `cmd:"" name:"http" help:"Benchmark a running server through its API (a load generator)."`
-	P2P    BenchP2PCmd    `cmd:"" name:"p2p" help:"Benchmark wallet P2P transfers through a running server's API (users, sessions, limits, idempotency keys)."`
+	Ledger   BenchLedgerCmd   `cmd:"" help:"Benchmark the ledger engine in process."`
+	HTTP     BenchHTTPCmd     `cmd:"" name:"http" help:"Benchmark a running server through its API (a load generator)."`
+	P2P      BenchP2PCmd      `cmd:"" name:"p2p" help:"Benchmark wallet P2P transfers through a running server's API (users, sessions, limits, idempotency keys)."`
+	Micropay BenchMicropayCmd `cmd:"" help:"Benchmark payment-code payments at tills through a running server's signed merchant API."`
+}
+
+// BenchMicropayCmd runs tills against a running server.
+type BenchMicropayCmd struct {
+	Duration  time.Duration `default:"30s" help:"How long to measure."`
+	Clients   int           `default:"64" help:"Tills (POS clients)."`
+	Users     int           `default:"200" help:"Customers to register, verify and fund."`
+	Devices   int           `default:"25" help:"Phones per customer (each pays at most once per payment-code step)."`
+	Merchants int           `default:"1" help:"Merchants the tills belong to."`
+	Seed      uint64        `default:"0" help:"Random seed; 0 picks one."`
+	JSON      bool          `help:"Print one JSON object instead of a table."`
+	Addr      string        `default:"127.0.0.1:8080" env:"SLT_ADDR" help:"The server's address or URL (run it with a short --paycode-step)."`
+	Token     string        `env:"SLT_ADMIN_TOKEN" help:"The operator token, to approve the merchants (default: $SLT_ADMIN_TOKEN)."`
+}
+
+// Run benchmarks micropay at --addr.
+func (b *BenchMicropayCmd) Run(ctx context.Context, g *Globals) error {
+	cfg := bench.Config{Clients: b.Clients, Batch: 1, Duration: b.Duration, Seed: b.Seed, Accounts: 2}
+	if !b.JSON {
+		cfg.Progress = g.stderr
+	}
+	res, err := bench.Micropay(ctx, bench.MicropayConfig{Config: cfg, Addr: b.Addr, Token: b.Token, Users: b.Users,
+		Devices: b.Devices, Merchants: b.Merchants})
+	if err != nil {
+		return err
+	}
+	return printResult(g, &res, b.JSON)
 }
 
 // BenchP2PCmd runs the wallet load generator against a running server.

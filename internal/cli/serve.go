@@ -25,6 +25,7 @@ type ServeCmd struct {
 	PINLock         time.Duration `env:"SLT_PIN_LOCK" default:"3h" help:"How long a payment PIN stays locked after 5 wrong tries."`
 	PublicURL       string        `env:"SLT_PUBLIC_URL" default:"http://localhost:8080" help:"Where users reach this server; personal receive codes point there."`
 	RiskVelocity    []int         `env:"SLT_RISK_VELOCITY" default:"30,120" help:"Risk rules: a user's money-outs per minute above which the PIN is asked, and above which they are refused (0 turns a rule off)."`
+	PaycodeStep     time.Duration `env:"SLT_PAYCODE_STEP" default:"60s" help:"Time step of payment codes; shorter only for benchmarks, where a simulated phone may pay once per step."`
 	RiskNewDevice   time.Duration `env:"SLT_RISK_NEW_DEVICE" default:"10m" help:"Risk rules: for this long after a login, password-free payments from that device ask for the PIN (0 turns the rule off)."`
 }
 
@@ -46,7 +47,7 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		Demo:            s.Demo,
 		PublicURL:       s.PublicURL,
 		Risk:            rules,
-		Wallet:          walletConfig(s.PINLock),
+		Wallet:          walletConfig(s.PINLock, s.PaycodeStep),
 	})
 }
 
@@ -57,8 +58,9 @@ func riskRules(challenge, deny int, newDevice time.Duration) risk.Assessor {
 	return risk.NewRules(c)
 }
 
-func walletConfig(pinLock time.Duration) *wallet.Config {
+func walletConfig(pinLock, paycodeStep time.Duration) *wallet.Config {
 	c := wallet.DefaultConfig()
 	c.PINLockFor = pinLock
+	c.PaycodeStep = paycodeStep
 	return &c
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// password-free payments (per currency, minor units of CNY scale).
 	NoPINMaxPerTx map[string]int64
 	NoPINMaxDaily map[string]int64
+	// PaycodeStep, if set, replaces the payment codes' 60-second time
+	// step (benchmarks: a simulated phone may pay once per step).
+	PaycodeStep time.Duration
 	// PasswordParams and PINParams are the argon2id costs.
 	PasswordParams HashParams
 	PINParams      HashParams

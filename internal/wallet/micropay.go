@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/risk"
@@ -30,8 +31,20 @@ const (
 )
 
 // PaycodeConfig is the payment-code scheme every device and the server
-// share.
+// share (Config.PaycodeStep may shorten its time step, for benchmarks).
 var PaycodeConfig = paycode.DefaultConfig()
+
+// paycodeConfig is the scheme this service uses.
+func (s *Service) paycodeConfig() paycode.Config {
+	c := PaycodeConfig
+	if s.cfg.PaycodeStep > 0 {
+		c.Step = s.cfg.PaycodeStep
+	}
+	return c
+}
+
+// PaycodeStep is the time step of this service's payment codes.
+func (s *Service) PaycodeStep() time.Duration { return s.paycodeConfig().Step }
 
 // Enrolment is a device's payment-code credentials, shown once.
 type Enrolment struct {
@@ -55,7 +68,7 @@ func (s *Service) EnrollPaycode(ctx context.Context, u User, pin string) (Enrolm
 		if _, err := rand.Read(r[:]); err != nil {
 			return Enrolment{}, err
 		}
-		n := 1 + binary.BigEndian.Uint64(r[:])%PaycodeConfig.MaxDevice()
+		n := 1 + binary.BigEndian.Uint64(r[:])%s.paycodeConfig().MaxDevice()
 		sealed, err := s.vault.Seal([]byte(b32), []byte(fmt.Sprintf("paycode:%d", n)))
 		if err != nil {
 			return Enrolment{}, err
@@ -86,7 +99,8 @@ func (s *Service) RevokePaycode(ctx context.Context, u User, device uint64) erro
 // payerOfCode checks a payment code and uses it up; it returns the payer.
 func (s *Service) payerOfCode(ctx context.Context, code string) (User, error) {
 	bad := newError(KindInvalid, CodePaycodeInvalid, "this payment code is not valid; ask the customer to refresh it")
-	p, err := paycode.Parse(strings.TrimSpace(code), PaycodeConfig)
+	cfg := s.paycodeConfig()
+	p, err := paycode.Parse(strings.TrimSpace(code), cfg)
 	if err != nil {
 		return User{}, bad
 	}
@@ -102,7 +116,7 @@ func (s *Service) payerOfCode(ctx context.Context, code string) (User, error) {
 	if err != nil {
 		return User{}, fmt.Errorf("payment code: %w", err)
 	}
-	counter, err := paycode.VerifyAfter(paycode.Device{Number: d.Number, Secret: raw}, p, s.now(), d.LastCounter, PaycodeConfig)
+	counter, err := paycode.VerifyAfter(paycode.Device{Number: d.Number, Secret: raw}, p, s.now(), d.LastCounter, cfg)
 	switch {
 	case errors.Is(err, paycode.ErrReplay):
 		return User{}, newError(KindConflict, CodePaycodeUsed, "this payment code was used already; ask the customer to refresh it")
