@@ -209,6 +209,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerPay(a, w)
 	registerPaycode(a, w)
 	registerRefunds(a, w)
+	registerWebhooks(a, w)
 	registerDailyBill(a, w, w.DayZone())
 }
 

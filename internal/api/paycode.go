@@ -172,3 +172,80 @@ func registerDailyBill(a huma.API, w *wallet.Service, day *time.Location) {
 		}{"text/csv; charset=utf-8", buf.Bytes()}, nil
 	}))
 }
+
+// WebhookEventView is an event in a merchant's outbox.
+type WebhookEventView struct {
+	ID          string    `json:"id"`
+	Type        string    `json:"type" enum:"payment.succeeded,refund.succeeded"`
+	Status      string    `json:"status" enum:"pending,delivered,failed"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	Payload     string    `json:"payload" doc:"The JSON body sent."`
+	CreatedAt   time.Time `json:"created_at"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+}
+
+func registerWebhooks(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "setWebhook", Method: http.MethodPut, Path: "/v1/merchants/{id}/webhook", Tags: []string{merchantTag},
+		Summary:     "Set where events go; the signing secret is returned once",
+		Description: "Events (payment.succeeded, refund.succeeded) are POSTed signed like merchant requests (SLT-Event-Id, SLT-Timestamp, SLT-Nonce = the event id, SLT-Signature under this secret), retried with exponential back-off for 24 hours until a 2xx answer. Deduplicate by the event id.",
+		Security:    sessionOnly, Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			URL string `json:"url" maxLength:"500" example:"https://shop.example/slt/events"`
+		}
+	}) (*struct {
+		Body struct {
+			Secret string `json:"secret"`
+		}
+	}, error) {
+		secret, err := w.SetWebhook(ctx, userFrom(ctx), in.ID, in.Body.URL)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Secret string `json:"secret"`
+			}
+		}{}
+		out.Body.Secret = secret
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "listWebhookEvents", Method: http.MethodGet, Path: "/v1/merchants/{id}/webhook-events", Tags: []string{merchantTag},
+		Summary: "The merchant's events and their delivery", Security: sessionOnly, Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (*struct {
+		Body struct {
+			Events []WebhookEventView `json:"events"`
+		}
+	}, error) {
+		evs, err := w.WebhookEvents(ctx, userFrom(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Events []WebhookEventView `json:"events"`
+			}
+		}{}
+		out.Body.Events = mapSlice(evs, func(e wallet.WebhookEvent) WebhookEventView {
+			return WebhookEventView{ID: e.ID, Type: e.Type, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError, Payload: e.Payload,
+				CreatedAt: e.CreatedAt, DeliveredAt: e.DeliveredAt}
+		})
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "replayWebhookEvent", Method: http.MethodPost, Path: "/v1/merchants/{id}/webhook-events/{event}/replay", Tags: []string{merchantTag},
+		Summary: "Send an event again", Security: sessionOnly, DefaultStatus: http.StatusAccepted,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID    string `path:"id" maxLength:"64"`
+		Event string `path:"event" maxLength:"64"`
+	}) (*struct{}, error) {
+		return nil, w.ReplayWebhookEvent(ctx, userFrom(ctx), in.ID, in.Event)
+	}))
+}

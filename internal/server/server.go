@@ -108,6 +108,7 @@ func Run(ctx context.Context, cfg Config) error {
 		every = 2 * time.Second
 	}
 	go wsvc.RunReconciler(rctx, every)
+	go wsvc.RunWebhooks(rctx, min(every, 500*time.Millisecond))
 	if cfg.Demo {
 		if err := seedDemo(ctx, wsvc, log); err != nil {
 			wsvc.Close()

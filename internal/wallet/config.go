@@ -47,6 +47,9 @@ type Config struct {
 	// PaycodeStep, if set, replaces the payment codes' 60-second time
 	// step (benchmarks: a simulated phone may pay once per step).
 	PaycodeStep time.Duration
+	// WebhookBackoff is the wait before a failed webhook's second attempt;
+	// it doubles at each attempt (0: one second).
+	WebhookBackoff time.Duration
 	// PasswordParams and PINParams are the argon2id costs.
 	PasswordParams HashParams
 	PINParams      HashParams

@@ -125,7 +125,13 @@ func (s *Service) settleOrderState(ctx context.Context, o MerchantOrder) (Mercha
 		if _, err := s.ledger.LookupTransfer(ctx, orderPaymentID(o)); err == nil {
 			to = OrderSuccess
 		}
-		if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, to, "", now.UTC()); err == nil {
+		var err error
+		if to == OrderSuccess {
+			err = s.store.CompleteMerchantOrder(ctx, o.ID, OrderUserPaying, o.PayerID, now.UTC(), orderEvent(s, o))
+		} else {
+			err = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, to, "", now.UTC())
+		}
+		if err == nil {
 			o.Status = to
 		}
 	}
@@ -332,7 +338,7 @@ func (s *Service) PayMerchant(ctx context.Context, payer User, r ScanPayment) (M
 		_ = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", s.now().UTC())
 		return MerchantReceipt{}, err
 	}
-	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderSuccess, payer.ID, s.now().UTC()); err != nil {
+	if err := s.store.CompleteMerchantOrder(ctx, o.ID, OrderUserPaying, payer.ID, s.now().UTC(), orderEvent(s, o)); err != nil {
 		return MerchantReceipt{}, fmt.Errorf("pay merchant: %w", err)
 	}
 	if created {

@@ -189,6 +189,28 @@ type MerchantRefund struct {
 	CreatedAt   time.Time
 }
 
+// Webhook is where a merchant wants its events; the secret is sealed.
+type Webhook struct {
+	MerchantID string
+	URL        string
+	Secret     string
+	CreatedAt  time.Time
+}
+
+// WebhookEvent is one event in the outbox.
+type WebhookEvent struct {
+	ID            string
+	MerchantID    string
+	Type          string // payment.succeeded, refund.succeeded
+	Payload       string // JSON
+	Status        string // pending, delivered, failed
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+	DeliveredAt   time.Time
+}
+
 // Store keeps the wallet's records (never balances: those are the
 // ledger's). Implementations: internal/store/walletsql, on SQLite and
 // PostgreSQL.
@@ -255,6 +277,9 @@ type Store interface {
 	// SetMerchantOrderStatus moves an order from one status to another;
 	// ErrNotFound if it is not in from.
 	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
+	// CompleteMerchantOrder is SetMerchantOrderStatus to SUCCESS with the
+	// event that tells of it, in one transaction (ev may be nil).
+	CompleteMerchantOrder(ctx context.Context, id, from, payerID string, at time.Time, ev *WebhookEvent) error
 
 	// AddRefund records a refund and adds its amount to the order's
 	// refunded total, if that stays within the amount paid, in one
@@ -263,10 +288,22 @@ type Store interface {
 	// feeBack computes the refund's FeeBack from the total before it.
 	AddRefund(ctx context.Context, r MerchantRefund, feeBack func(before int64) int64) (MerchantRefund, error)
 	MerchantRefund(ctx context.Context, merchantID, outRefundNo string) (MerchantRefund, error)
-	SetRefundStatus(ctx context.Context, id, status string) error
+	// SetRefundStatus sets a refund's status, and adds the event that
+	// tells of it in the same transaction (ev may be nil).
+	SetRefundStatus(ctx context.Context, id, status string, ev *WebhookEvent) error
 	// FailRefund marks a processing refund failed and takes its amount
 	// off the order's refunded total.
 	FailRefund(ctx context.Context, r MerchantRefund) error
+
+	SetWebhook(ctx context.Context, w Webhook) error
+	Webhook(ctx context.Context, merchantID string) (Webhook, error)
+	// DueWebhookEvents leases up to limit pending events due at now: their
+	// next attempt moves to leaseUntil, so that another process does not
+	// send them meanwhile.
+	DueWebhookEvents(ctx context.Context, now, leaseUntil time.Time, limit int) ([]WebhookEvent, error)
+	SaveWebhookAttempt(ctx context.Context, ev WebhookEvent) error
+	WebhookEvents(ctx context.Context, merchantID string, limit int) ([]WebhookEvent, error)
+	ReplayWebhookEvent(ctx context.Context, merchantID, id string, at time.Time) error
 
 	CreatePaycodeDevice(ctx context.Context, d PaycodeDevice) error
 	PaycodeDevice(ctx context.Context, number uint64) (PaycodeDevice, error)

@@ -2,6 +2,7 @@ package walletsql
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/wallet"
@@ -185,7 +186,119 @@ func (s *Store) MerchantRefund(ctx context.Context, merchantID, outRefundNo stri
 	return r, s.mapErr("refund", err)
 }
 
-// SetRefundStatus sets a refund's status.
-func (s *Store) SetRefundStatus(ctx context.Context, id, status string) error {
-	return s.exec1(ctx, "set refund status", "UPDATE merchant_refunds SET status = $2 WHERE id = $1", id, status)
+// SetRefundStatus sets a refund's status, with its event.
+func (s *Store) SetRefundStatus(ctx context.Context, id, status string, ev *wallet.WebhookEvent) error {
+	return s.withEvent(ctx, "set refund status", ev, "UPDATE merchant_refunds SET status = $2 WHERE id = $1", id, status)
+}
+
+// CompleteMerchantOrder marks an order paid, with its event.
+func (s *Store) CompleteMerchantOrder(ctx context.Context, id, from, payerID string, at time.Time, ev *wallet.WebhookEvent) error {
+	return s.withEvent(ctx, "complete merchant order", ev,
+		"UPDATE merchant_orders SET status = 'SUCCESS', payer_id = $3, updated_at = $4 WHERE id = $1 AND status = $2", id, from, payerID, nanos(at))
+}
+
+// withEvent runs a one-row update and, if it changed the row, inserts the
+// event, in one transaction: the outbox holds an event exactly when the
+// change it tells of happened.
+func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEvent, q string, args ...any) error {
+	if ev == nil {
+		return s.exec1(ctx, op, q, args...)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.mapErr(op, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	res, err := tx.ExecContext(ctx, s.text(q), args...)
+	if err != nil {
+		return s.mapErr(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("%s: %w", op, wallet.ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, s.text(`INSERT INTO webhook_events (id, merchant_id, type, payload, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6)`), ev.ID, ev.MerchantID, ev.Type, ev.Payload, nanos(ev.NextAttemptAt), nanos(ev.CreatedAt)); err != nil {
+		return s.mapErr(op, err)
+	}
+	return s.mapErr(op, tx.Commit())
+}
+
+// SetWebhook sets (or replaces) a merchant's webhook.
+func (s *Store) SetWebhook(ctx context.Context, w wallet.Webhook) error {
+	if _, err := s.exec(ctx, "DELETE FROM merchant_webhooks WHERE merchant_id = $1", w.MerchantID); err != nil {
+		return s.mapErr("set webhook", err)
+	}
+	_, err := s.exec(ctx, "INSERT INTO merchant_webhooks (merchant_id, url, secret, created_at) VALUES ($1, $2, $3, $4)",
+		w.MerchantID, w.URL, w.Secret, nanos(w.CreatedAt))
+	return s.mapErr("set webhook", err)
+}
+
+// Webhook returns a merchant's webhook.
+func (s *Store) Webhook(ctx context.Context, merchantID string) (wallet.Webhook, error) {
+	var w wallet.Webhook
+	var created int64
+	err := s.queryRow(ctx, "SELECT merchant_id, url, secret, created_at FROM merchant_webhooks WHERE merchant_id = $1", merchantID).
+		Scan(&w.MerchantID, &w.URL, &w.Secret, &created)
+	w.CreatedAt = fromNanos(created)
+	return w, s.mapErr("webhook", err)
+}
+
+const eventColumns = "id, merchant_id, type, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at"
+
+func (s *Store) events(ctx context.Context, q string, args ...any) ([]wallet.WebhookEvent, error) {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, s.mapErr("webhook events", err)
+	}
+	defer rows.Close()
+	var out []wallet.WebhookEvent
+	for rows.Next() {
+		var e wallet.WebhookEvent
+		var next, created, delivered int64
+		if err := rows.Scan(&e.ID, &e.MerchantID, &e.Type, &e.Payload, &e.Status, &e.Attempts, &next, &e.LastError, &created, &delivered); err != nil {
+			return nil, s.mapErr("webhook events", err)
+		}
+		e.NextAttemptAt, e.CreatedAt, e.DeliveredAt = fromNanos(next), fromNanos(created), fromNanos(delivered)
+		out = append(out, e)
+	}
+	return out, s.mapErr("webhook events", rows.Err())
+}
+
+// DueWebhookEvents leases due events.
+func (s *Store) DueWebhookEvents(ctx context.Context, now, leaseUntil time.Time, limit int) ([]wallet.WebhookEvent, error) {
+	due, err := s.events(ctx, "SELECT "+eventColumns+" FROM webhook_events WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2",
+		nanos(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	leased := due[:0]
+	for _, e := range due {
+		// Only one process wins the lease of an event.
+		res, err := s.exec(ctx, "UPDATE webhook_events SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND status = 'pending'",
+			e.ID, nanos(e.NextAttemptAt), nanos(leaseUntil))
+		if err != nil {
+			return nil, s.mapErr("lease webhook event", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			leased = append(leased, e)
+		}
+	}
+	return leased, nil
+}
+
+// SaveWebhookAttempt records an attempt's outcome.
+func (s *Store) SaveWebhookAttempt(ctx context.Context, e wallet.WebhookEvent) error {
+	return s.exec1(ctx, "save webhook attempt", `UPDATE webhook_events SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, delivered_at = $6
+		WHERE id = $1`, e.ID, e.Status, e.Attempts, nanos(e.NextAttemptAt), e.LastError, nanos(e.DeliveredAt))
+}
+
+// WebhookEvents lists a merchant's events, newest first.
+func (s *Store) WebhookEvents(ctx context.Context, merchantID string, limit int) ([]wallet.WebhookEvent, error) {
+	return s.events(ctx, "SELECT "+eventColumns+" FROM webhook_events WHERE merchant_id = $1 ORDER BY created_at DESC LIMIT $2", merchantID, limit)
+}
+
+// ReplayWebhookEvent sends an event again.
+func (s *Store) ReplayWebhookEvent(ctx context.Context, merchantID, id string, at time.Time) error {
+	return s.exec1(ctx, "replay webhook event", "UPDATE webhook_events SET status = 'pending', next_attempt_at = $3 WHERE merchant_id = $1 AND id = $2",
+		merchantID, id, nanos(at))
 }
