@@ -96,68 +96,75 @@ func (s *Service) RevokePaycode(ctx context.Context, u User, device uint64) erro
 	return nil
 }
 
-// payerOfCode checks a payment code and uses it up; it returns the payer.
-func (s *Service) payerOfCode(ctx context.Context, code string) (User, error) {
+// checkCode verifies a payment code without using it: it returns the
+// payer, the device and the code's time step.
+func (s *Service) checkCode(ctx context.Context, code string) (User, uint64, int64, error) {
 	bad := newError(KindInvalid, CodePaycodeInvalid, "this payment code is not valid; ask the customer to refresh it")
 	cfg := s.paycodeConfig()
 	p, err := paycode.Parse(strings.TrimSpace(code), cfg)
 	if err != nil {
-		return User{}, bad
+		return User{}, 0, 0, bad
 	}
 	d, err := s.store.PaycodeDevice(ctx, p.Device)
 	if err != nil || d.Status != "active" {
-		return User{}, bad
+		return User{}, 0, 0, bad
 	}
 	secret, err := s.vault.Open(d.Secret, []byte(fmt.Sprintf("paycode:%d", d.Number)))
 	if err != nil {
-		return User{}, fmt.Errorf("payment code: %w", err)
+		return User{}, 0, 0, fmt.Errorf("payment code: %w", err)
 	}
 	raw, err := paycode.DecodeSecret(string(secret))
 	if err != nil {
-		return User{}, fmt.Errorf("payment code: %w", err)
+		return User{}, 0, 0, fmt.Errorf("payment code: %w", err)
 	}
 	counter, err := paycode.VerifyAfter(paycode.Device{Number: d.Number, Secret: raw}, p, s.now(), d.LastCounter, cfg)
 	switch {
 	case errors.Is(err, paycode.ErrReplay):
-		return User{}, newError(KindConflict, CodePaycodeUsed, "this payment code was used already; ask the customer to refresh it")
+		return User{}, 0, 0, errCodeUsed
 	case errors.Is(err, paycode.ErrExpired):
-		return User{}, newError(KindInvalid, CodePaycodeExpired, "this payment code has expired; ask the customer to refresh it")
+		return User{}, 0, 0, newError(KindInvalid, CodePaycodeExpired, "this payment code has expired; ask the customer to refresh it")
 	case err != nil:
-		return User{}, bad
+		return User{}, 0, 0, bad
 	}
-	if err := s.store.UsePaycodeCounter(ctx, d.Number, counter); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return User{}, newError(KindConflict, CodePaycodeUsed, "this payment code was used already; ask the customer to refresh it")
-		}
-		return User{}, err
-	}
-	return s.store.UserByID(ctx, d.UserID)
+	u, err := s.store.UserByID(ctx, d.UserID)
+	return u, d.Number, counter, err
 }
 
+var errCodeUsed = newError(KindConflict, CodePaycodeUsed, "this payment code was used already; ask the customer to refresh it")
+
 // Micropay takes a payment code read at a POS for a new order (or answers
-// a retry of the same out_trade_no with the order as it stands).
+// a retry of the same out_trade_no with the order as it stands). Using the
+// code and creating the order, claimed by the code's owner, is one write.
 func (s *Service) Micropay(ctx context.Context, m Merchant, authCode string, r OrderRequest) (MerchantOrder, error) {
-	o, created, err := s.CreateMerchantOrder(ctx, m, r)
+	o, err := s.newMerchantOrder(m, r)
 	if err != nil {
 		return MerchantOrder{}, err
 	}
-	if !created && o.Status != OrderNotPay {
-		return o, nil // a POS retry: the order as it is
+	if _, err := s.store.MerchantOrder(ctx, m.ID, o.OutTradeNo); err == nil {
+		return s.existingOrder(ctx, m, o) // a POS retry: the order as it is
 	}
-	payer, err := s.payerOfCode(ctx, authCode)
+	payer, device, counter, err := s.checkCode(ctx, authCode)
 	if err != nil {
-		if e, ok := AsError(err); ok && e.Code == CodePaycodeUsed {
+		if errors.Is(err, errCodeUsed) {
 			// A concurrent retry of this very order may have used it.
-			if again, qerr := s.MerchantOrderByNo(ctx, m, o.OutTradeNo); qerr == nil && again.Status != OrderNotPay {
+			if again, qerr := s.existingOrder(ctx, m, o); qerr == nil {
 				return again, nil
 			}
 		}
 		return MerchantOrder{}, err
 	}
-	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderNotPay, OrderUserPaying, payer.ID, s.now().UTC()); err != nil {
-		return s.MerchantOrderByNo(ctx, m, o.OutTradeNo)
-	}
 	o.Status, o.PayerID = OrderUserPaying, payer.ID
+	switch err := s.store.StartTillOrder(ctx, device, counter, o); {
+	case errors.Is(err, ErrDuplicate):
+		return s.existingOrder(ctx, m, o)
+	case errors.Is(err, ErrNotFound):
+		if again, qerr := s.existingOrder(ctx, m, o); qerr == nil {
+			return again, nil
+		}
+		return MerchantOrder{}, errCodeUsed
+	case err != nil:
+		return MerchantOrder{}, fmt.Errorf("micropay: %w", err)
+	}
 	if _, err := s.authorize(ctx, payer, "", o.Amount, o.Currency); err != nil {
 		// Above the password-free limits: the payer confirms in the app.
 		s.notify(payer.ID, "confirm_payment", "Confirm a payment",

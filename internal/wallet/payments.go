@@ -58,42 +58,56 @@ func checkOutTradeNo(no string) error {
 // fee is the merchant's fee on an amount, rounded half up to the minor unit.
 func fee(amount int64, bps int) int64 { return (amount*int64(bps) + 5_000) / 10_000 }
 
-// CreateMerchantOrder creates an order, or returns the one the merchant
-// made with this out_trade_no (created false) when it is the same order.
-func (s *Service) CreateMerchantOrder(ctx context.Context, m Merchant, r OrderRequest) (MerchantOrder, bool, error) {
+// newMerchantOrder checks a merchant's order request and builds the order.
+func (s *Service) newMerchantOrder(m Merchant, r OrderRequest) (MerchantOrder, error) {
 	if err := checkOutTradeNo(r.OutTradeNo); err != nil {
-		return MerchantOrder{}, false, err
+		return MerchantOrder{}, err
 	}
 	if r.Currency != "CNY" {
-		return MerchantOrder{}, false, newError(KindInvalid, CodeCurrencyNotSupported, "merchant orders are in CNY")
+		return MerchantOrder{}, newError(KindInvalid, CodeCurrencyNotSupported, "merchant orders are in CNY")
 	}
 	if r.Amount <= 0 || r.Amount > maxOrderAmount {
-		return MerchantOrder{}, false, newError(KindInvalid, CodeInvalidAmount, "the amount must be 1 to %d minor units", int64(maxOrderAmount))
+		return MerchantOrder{}, newError(KindInvalid, CodeInvalidAmount, "the amount must be 1 to %d minor units", int64(maxOrderAmount))
 	}
 	desc := strings.TrimSpace(r.Description)
 	if utf8.RuneCountInString(desc) > 127 || !utf8.ValidString(desc) {
-		return MerchantOrder{}, false, newError(KindInvalid, CodeInvalidDescription, "the description has at most 127 characters")
+		return MerchantOrder{}, newError(KindInvalid, CodeInvalidDescription, "the description has at most 127 characters")
 	}
 	exp := r.ExpiresIn
 	if exp == 0 {
 		exp = defaultOrderExpiry
 	}
 	if exp < time.Minute || exp > maxOrderExpiry {
-		return MerchantOrder{}, false, newError(KindInvalid, CodeInvalidRequest, "an order expires after 1 minute to 7 days")
+		return MerchantOrder{}, newError(KindInvalid, CodeInvalidRequest, "an order expires after 1 minute to 7 days")
 	}
 	now := s.now().UTC()
-	o := MerchantOrder{ID: ledger.NewID().String(), MerchantID: m.ID, OutTradeNo: r.OutTradeNo, Amount: r.Amount, Fee: fee(r.Amount, m.FeeBPS),
-		Currency: r.Currency, Description: desc, Status: OrderNotPay, ExpiresAt: now.Add(exp), CreatedAt: now, UpdatedAt: now}
-	err := s.store.CreateMerchantOrder(ctx, o)
+	return MerchantOrder{ID: ledger.NewID().String(), MerchantID: m.ID, OutTradeNo: r.OutTradeNo, Amount: r.Amount, Fee: fee(r.Amount, m.FeeBPS),
+		Currency: r.Currency, Description: desc, Status: OrderNotPay, ExpiresAt: now.Add(exp), CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// existingOrder answers a request whose out_trade_no names an order: the
+// order as it stands when it is the same order, a conflict otherwise.
+func (s *Service) existingOrder(ctx context.Context, m Merchant, o MerchantOrder) (MerchantOrder, error) {
+	old, err := s.store.MerchantOrder(ctx, m.ID, o.OutTradeNo)
+	if err != nil {
+		return MerchantOrder{}, err
+	}
+	if old.Amount != o.Amount || old.Currency != o.Currency || old.Description != o.Description {
+		return MerchantOrder{}, newError(KindConflict, CodeOutTradeNoReused, "out_trade_no %s was used for another order", o.OutTradeNo)
+	}
+	return s.settleOrderState(ctx, old)
+}
+
+// CreateMerchantOrder creates an order, or returns the one the merchant
+// made with this out_trade_no (created false) when it is the same order.
+func (s *Service) CreateMerchantOrder(ctx context.Context, m Merchant, r OrderRequest) (MerchantOrder, bool, error) {
+	o, err := s.newMerchantOrder(m, r)
+	if err != nil {
+		return MerchantOrder{}, false, err
+	}
+	err = s.store.CreateMerchantOrder(ctx, o)
 	if errors.Is(err, ErrDuplicate) {
-		old, err := s.store.MerchantOrder(ctx, m.ID, r.OutTradeNo)
-		if err != nil {
-			return MerchantOrder{}, false, err
-		}
-		if old.Amount != o.Amount || old.Currency != o.Currency || old.Description != o.Description {
-			return MerchantOrder{}, false, newError(KindConflict, CodeOutTradeNoReused, "out_trade_no %s was used for another order", r.OutTradeNo)
-		}
-		old, err = s.settleOrderState(ctx, old)
+		old, err := s.existingOrder(ctx, m, o)
 		return old, false, err
 	}
 	if err != nil {

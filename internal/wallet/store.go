@@ -311,4 +311,7 @@ type Store interface {
 	// than the last; ErrNotFound if not (or the device is revoked).
 	UsePaycodeCounter(ctx context.Context, number uint64, counter int64) error
 	RevokePaycodeDevice(ctx context.Context, userID string, number uint64) error
+	// StartTillOrder uses a code's time step (as UsePaycodeCounter) and
+	// creates the order (ErrDuplicate if its number exists) in one write.
+	StartTillOrder(ctx context.Context, device uint64, counter int64, o MerchantOrder) error
 }

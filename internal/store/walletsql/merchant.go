@@ -2,7 +2,10 @@ package walletsql
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/wallet"
@@ -54,14 +57,13 @@ func (s *Store) RevokeMerchantKey(ctx context.Context, merchantID, keyID string)
 	return s.exec1(ctx, "revoke merchant key", "UPDATE merchant_keys SET status = 'revoked' WHERE merchant_id = $1 AND id = $2 AND status = 'active'", merchantID, keyID)
 }
 
-// UseNonce records a nonce; the primary key refuses a second use. Nonces
-// older than the signature window are deleted now and then.
+// UseNonce records a nonce; the primary key refuses a second use. Now
+// and then the same batch deletes nonces older than any signature may be.
 func (s *Store) UseNonce(ctx context.Context, keyID, nonce string, at time.Time) error {
-	if at.UnixNano()%64 == 0 {
-		_, _ = s.exec(ctx, "DELETE FROM merchant_nonces WHERE ts < $1", at.Add(-time.Hour).Unix())
+	if rand.IntN(256) == 0 {
+		_ = s.batched(ctx, "forget old nonces", false, "DELETE FROM merchant_nonces WHERE ts < $1", at.Add(-time.Hour).Unix())
 	}
-	_, err := s.exec(ctx, "INSERT INTO merchant_nonces (key_id, nonce, ts) VALUES ($1, $2, $3)", keyID, nonce, at.Unix())
-	return s.mapErr("use nonce", err)
+	return s.batchedOp(ctx, "use nonce", false, true, "INSERT INTO merchant_nonces (key_id, nonce, ts) VALUES ($1, $2, $3)", keyID, nonce, at.Unix())
 }
 
 const morderColumns = "id, merchant_id, out_trade_no, amount, fee, refunded, currency, description, status, payer_id, expires_at, created_at, updated_at"
@@ -76,10 +78,9 @@ func scanMerchantOrder(r scanner) (wallet.MerchantOrder, error) {
 
 // CreateMerchantOrder stores an order; ErrDuplicate on a known out_trade_no.
 func (s *Store) CreateMerchantOrder(ctx context.Context, o wallet.MerchantOrder) error {
-	_, err := s.exec(ctx, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+	return s.batched(ctx, "create merchant order", false, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 		o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Refunded, o.Currency, o.Description, o.Status, o.PayerID,
 		nanos(o.ExpiresAt), nanos(o.CreatedAt), nanos(o.UpdatedAt))
-	return s.mapErr("create merchant order", err)
 }
 
 // MerchantOrder finds an order by the merchant's number.
@@ -96,7 +97,7 @@ func (s *Store) MerchantOrderByID(ctx context.Context, id string) (wallet.Mercha
 
 // SetMerchantOrderStatus moves an order between statuses.
 func (s *Store) SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error {
-	return s.exec1(ctx, "set merchant order status",
+	return s.batched(ctx, "set merchant order status", true,
 		"UPDATE merchant_orders SET status = $3, payer_id = CASE WHEN $4 = '' THEN payer_id ELSE $4 END, updated_at = $5 WHERE id = $1 AND status = $2",
 		id, from, to, payerID, nanos(at))
 }
@@ -123,7 +124,7 @@ func (s *Store) PaycodeDevice(ctx context.Context, number uint64) (wallet.Paycod
 // was used, if it is newer than every one used before and the device is
 // active; ErrNotFound otherwise (a replay, or a revoked device).
 func (s *Store) UsePaycodeCounter(ctx context.Context, number uint64, counter int64) error {
-	return s.exec1(ctx, "use payment code",
+	return s.batched(ctx, "use payment code", true,
 		"UPDATE paycode_devices SET last_counter = $2 WHERE number = $1 AND last_counter < $2 AND status = 'active'", int64(number), counter)
 }
 
@@ -202,25 +203,24 @@ func (s *Store) CompleteMerchantOrder(ctx context.Context, id, from, payerID str
 // change it tells of happened.
 func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEvent, q string, args ...any) error {
 	if ev == nil {
-		return s.exec1(ctx, op, q, args...)
+		return s.batched(ctx, op, true, q, args...)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return s.mapErr(op, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
-	res, err := tx.ExecContext(ctx, s.text(q), args...)
-	if err != nil {
-		return s.mapErr(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	err := s.batch.do(ctx, false, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errNoRow
+		}
+		_, err = s.txExec(ctx, tx, `INSERT INTO webhook_events (id, merchant_id, type, payload, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6)`, ev.ID, ev.MerchantID, ev.Type, ev.Payload, nanos(ev.NextAttemptAt), nanos(ev.CreatedAt))
+		return err
+	})
+	if errors.Is(err, errNoRow) {
 		return fmt.Errorf("%s: %w", op, wallet.ErrNotFound)
 	}
-	if _, err := tx.ExecContext(ctx, s.text(`INSERT INTO webhook_events (id, merchant_id, type, payload, status, attempts, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6)`), ev.ID, ev.MerchantID, ev.Type, ev.Payload, nanos(ev.NextAttemptAt), nanos(ev.CreatedAt)); err != nil {
-		return s.mapErr(op, err)
-	}
-	return s.mapErr(op, tx.Commit())
+	return s.mapErr(op, err)
 }
 
 // SetWebhook sets (or replaces) a merchant's webhook.
@@ -301,4 +301,29 @@ func (s *Store) WebhookEvents(ctx context.Context, merchantID string, limit int)
 func (s *Store) ReplayWebhookEvent(ctx context.Context, merchantID, id string, at time.Time) error {
 	return s.exec1(ctx, "replay webhook event", "UPDATE webhook_events SET status = 'pending', next_attempt_at = $3 WHERE merchant_id = $1 AND id = $2",
 		merchantID, id, nanos(at))
+}
+
+// StartTillOrder uses a payment code's time step and creates the till's
+// order, claimed by the code's owner, in one write: ErrNotFound if the
+// code's step is not newer than the device's last (or the device is
+// revoked), ErrDuplicate if the order number exists.
+func (s *Store) StartTillOrder(ctx context.Context, device uint64, counter int64, o wallet.MerchantOrder) error {
+	err := s.batch.do(ctx, false, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, "UPDATE paycode_devices SET last_counter = $2 WHERE number = $1 AND last_counter < $2 AND status = 'active'",
+			int64(device), counter)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errNoRow
+		}
+		_, err = s.txExec(ctx, tx, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+			o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Refunded, o.Currency, o.Description, o.Status, o.PayerID,
+			nanos(o.ExpiresAt), nanos(o.CreatedAt), nanos(o.UpdatedAt))
+		return err
+	})
+	if errors.Is(err, errNoRow) {
+		return fmt.Errorf("start till order: %w", wallet.ErrNotFound)
+	}
+	return s.mapErr("start till order", err)
 }

@@ -22,6 +22,7 @@ type Store struct {
 	isUnique func(error) bool
 	numbered bool     // rewrite $n to ?n (SQLite: numbered, not named, parameters)
 	stmts    sync.Map // query → *sql.Stmt
+	batch    *batcher // group commit of the payment path's small writes
 }
 
 // Dialects of New.
@@ -33,8 +34,12 @@ const (
 // New returns a store over db; dialect is SQLite or Postgres, isUnique
 // tells a unique-constraint failure of db's driver.
 func New(db *sql.DB, dialect string, isUnique func(error) bool) *Store {
-	return &Store{db: db, isUnique: isUnique, numbered: dialect == SQLite}
+	s := &Store{db: db, isUnique: isUnique, numbered: dialect == SQLite}
+	s.batch = newBatcher(s)
+	return s
 }
+
+func errNotFound() error { return wallet.ErrNotFound }
 
 var dollarParam = regexp.MustCompile(`\$([0-9]+)`)
 
