@@ -37,3 +37,37 @@ func mapSlice[A, B any](xs []A, f func(A) B) []B {
 	}
 	return out
 }
+
+// Answers with a few fields.
+type (
+	merchantKeyOutput struct {
+		Body struct {
+			KeyID  string `json:"key_id"`
+			Secret string `json:"secret" doc:"Sign requests with it (HMAC-SHA256); it is not shown again."`
+		}
+	}
+	storeQROutput struct {
+		Body struct {
+			Payload string `json:"payload"`
+			Balance int64  `json:"balance" doc:"The merchant's CNY balance, minor units."`
+		}
+	}
+	enrolmentOutput struct {
+		Body struct {
+			Device      uint64 `json:"device"`
+			Secret      string `json:"secret" doc:"base32; shown once."`
+			Prefix      string `json:"prefix"`
+			StepSeconds int    `json:"step_seconds"`
+		}
+	}
+	webhookSecretOutput struct {
+		Body struct {
+			Secret string `json:"secret"`
+		}
+	}
+	eventsOutput struct {
+		Body struct {
+			Events []WebhookEventView `json:"events"`
+		}
+	}
+)

@@ -147,22 +147,12 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID string `path:"id" maxLength:"64"`
-	}) (*struct {
-		Body struct {
-			KeyID  string `json:"key_id"`
-			Secret string `json:"secret" doc:"Sign requests with it (HMAC-SHA256); it is not shown again."`
-		}
-	}, error) {
+	}) (*merchantKeyOutput, error) {
 		id, secret, err := w.NewMerchantKey(ctx, userFrom(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				KeyID  string `json:"key_id"`
-				Secret string `json:"secret" doc:"Sign requests with it (HMAC-SHA256); it is not shown again."`
-			}
-		}{}
+		out := &merchantKeyOutput{}
 		out.Body.KeyID, out.Body.Secret = id, secret
 		return out, nil
 	}))
@@ -182,12 +172,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID string `path:"id" maxLength:"64"`
-	}) (*struct {
-		Body struct {
-			Payload string `json:"payload"`
-			Balance int64  `json:"balance" doc:"The merchant's CNY balance, minor units."`
-		}
-	}, error) {
+	}) (*storeQROutput, error) {
 		p, err := w.StoreQR(ctx, userFrom(ctx), in.ID)
 		if err != nil {
 			return nil, err
@@ -196,12 +181,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Payload string `json:"payload"`
-				Balance int64  `json:"balance" doc:"The merchant's CNY balance, minor units."`
-			}
-		}{}
+		out := &storeQROutput{}
 		out.Body.Payload, out.Body.Balance = p, bal
 		return out, nil
 	}))

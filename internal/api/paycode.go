@@ -22,26 +22,12 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 		Body struct {
 			PIN string `json:"pin" maxLength:"16"`
 		}
-	}) (*struct {
-		Body struct {
-			Device      uint64 `json:"device"`
-			Secret      string `json:"secret" doc:"base32; shown once."`
-			Prefix      string `json:"prefix"`
-			StepSeconds int    `json:"step_seconds"`
-		}
-	}, error) {
+	}) (*enrolmentOutput, error) {
 		e, err := w.EnrollPaycode(ctx, userFrom(ctx), in.Body.PIN)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Device      uint64 `json:"device"`
-				Secret      string `json:"secret" doc:"base32; shown once."`
-				Prefix      string `json:"prefix"`
-				StepSeconds int    `json:"step_seconds"`
-			}
-		}{}
+		out := &enrolmentOutput{}
 		out.Body.Device, out.Body.Secret = e.Device, e.Secret
 		out.Body.Prefix, out.Body.StepSeconds = wallet.PaycodeConfig.Prefix, int(w.PaycodeStep()/time.Second)
 		return out, nil
@@ -196,20 +182,12 @@ func registerWebhooks(a huma.API, w *wallet.Service) {
 		Body struct {
 			URL string `json:"url" maxLength:"500" example:"https://shop.example/slt/events"`
 		}
-	}) (*struct {
-		Body struct {
-			Secret string `json:"secret"`
-		}
-	}, error) {
+	}) (*webhookSecretOutput, error) {
 		secret, err := w.SetWebhook(ctx, userFrom(ctx), in.ID, in.Body.URL)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Secret string `json:"secret"`
-			}
-		}{}
+		out := &webhookSecretOutput{}
 		out.Body.Secret = secret
 		return out, nil
 	}))
@@ -218,20 +196,12 @@ func registerWebhooks(a huma.API, w *wallet.Service) {
 		Summary: "The merchant's events and their delivery", Security: sessionOnly, Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID string `path:"id" maxLength:"64"`
-	}) (*struct {
-		Body struct {
-			Events []WebhookEventView `json:"events"`
-		}
-	}, error) {
+	}) (*eventsOutput, error) {
 		evs, err := w.WebhookEvents(ctx, userFrom(ctx), in.ID)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Events []WebhookEventView `json:"events"`
-			}
-		}{}
+		out := &eventsOutput{}
 		out.Body.Events = mapSlice(evs, func(e wallet.WebhookEvent) WebhookEventView {
 			return WebhookEventView{ID: e.ID, Type: e.Type, Status: e.Status, Attempts: e.Attempts, LastError: e.LastError, Payload: e.Payload,
 				CreatedAt: e.CreatedAt, DeliveredAt: e.DeliveredAt}

@@ -346,6 +346,14 @@ func (s *Service) Reconcile(ctx context.Context, olderThan time.Duration) (int, 
 
 // RunReconciler calls Reconcile every interval until ctx ends.
 func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
+	s.every(ctx, interval, "reconcile", func(ctx context.Context) error {
+		_, err := s.Reconcile(ctx, interval)
+		return err
+	})
+}
+
+// every runs f every interval until ctx ends, logging its failures.
+func (s *Service) every(ctx context.Context, interval time.Duration, what string, f func(context.Context) error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -353,8 +361,8 @@ func (s *Service) RunReconciler(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.Reconcile(ctx, interval); err != nil && ctx.Err() == nil {
-				s.log.Warn("wallet: reconcile", "err", err)
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("wallet: "+what, "err", err)
 			}
 		}
 	}

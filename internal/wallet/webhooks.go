@@ -182,16 +182,8 @@ func (s *Service) send(ctx context.Context, client *http.Client, ev WebhookEvent
 // RunWebhooks delivers due events every interval until ctx ends.
 func (s *Service) RunWebhooks(ctx context.Context, interval time.Duration) {
 	client := &http.Client{Timeout: webhookTimeout}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.DeliverWebhooks(ctx, client); err != nil && ctx.Err() == nil {
-				s.log.Warn("wallet: deliver webhooks", "err", err)
-			}
-		}
-	}
+	s.every(ctx, interval, "deliver webhooks", func(ctx context.Context) error {
+		_, err := s.DeliverWebhooks(ctx, client)
+		return err
+	})
 }
