@@ -33,7 +33,7 @@ func cardView(c wallet.BankCard, code string) CardView {
 // OrderView is a top-up or a withdrawal.
 type OrderView struct {
 	ID        string    `json:"id"`
-	Kind      string    `json:"kind" enum:"top_up,withdrawal"`
+	Kind      string    `json:"kind" enum:"top_up,withdrawal,settlement"`
 	CardID    string    `json:"card_id"`
 	Amount    int64     `json:"amount"`
 	Fee       int64     `json:"fee"`

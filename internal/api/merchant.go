@@ -190,6 +190,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerPaycode(a, w)
 	registerRefunds(a, w)
 	registerWebhooks(a, w)
+	registerSettlement(a, w)
 	registerDailyBill(a, w, w.DayZone())
 }
 

@@ -219,3 +219,42 @@ func registerWebhooks(a huma.API, w *wallet.Service) {
 		return nil, w.ReplayWebhookEvent(ctx, userFrom(ctx), in.ID, in.Event)
 	}))
 }
+
+func registerSettlement(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "setSettlementCard", Method: http.MethodPut, Path: "/v1/merchants/{id}/settlement", Tags: []string{merchantTag},
+		Summary: "Set the card the merchant's balance is paid to every day (T+1)", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			CardID string `json:"card_id" maxLength:"64" doc:"One of the owner's verified debit cards."`
+		}
+	}) (*struct{}, error) {
+		return nil, w.SetSettlementCard(ctx, userFrom(ctx), in.ID, in.Body.CardID)
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "settle", Method: http.MethodPost, Path: "/v1/operator/settlements/{date}", Tags: []string{merchantTag},
+		Summary:     "Settle a day (operators; the server also does it every hour for the day before)",
+		Description: "Pays every approved merchant's balance at the end of the day (China time) to its settlement card, once per merchant and day. The answer is the settlement report: one payout order per merchant.",
+		Security:    operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Date string `path:"date" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"`
+	}) (*struct {
+		Body struct {
+			Payouts []OrderView `json:"payouts"`
+		}
+	}, error) {
+		os, err := w.Settle(ctx, in.Date)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Payouts []OrderView `json:"payouts"`
+			}
+		}{}
+		out.Body.Payouts = mapSlice(os, orderView)
+		return out, nil
+	}))
+}

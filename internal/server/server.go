@@ -109,6 +109,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	go wsvc.RunReconciler(rctx, every)
 	go wsvc.RunWebhooks(rctx, min(every, 500*time.Millisecond))
+	go wsvc.RunSettlement(rctx, time.Hour)
 	if cfg.Demo {
 		if err := seedDemo(ctx, wsvc, log); err != nil {
 			wsvc.Close()

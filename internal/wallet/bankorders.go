@@ -169,6 +169,16 @@ func (s *Service) drive(ctx context.Context, o BankOrder) (BankOrder, error) {
 	if err != nil {
 		return o, fmt.Errorf("order %s: %w", o.ID, err)
 	}
+	if o.Kind == OrderSettlement {
+		if err := s.reserveSettlement(ctx, o); err != nil {
+			if e, ok := AsError(err); ok && e.Kind == KindInvalid {
+				if ferr := s.finish(ctx, o, OrderFailed, e.Code); ferr != nil {
+					return o, ferr
+				}
+			}
+			return o, err
+		}
+	}
 	if o.Kind == OrderWithdrawal {
 		if err := s.reserve(ctx, u, o); err != nil {
 			if e, ok := AsError(err); ok && e.Kind == KindInvalid {
@@ -256,6 +266,9 @@ func (s *Service) settle(ctx context.Context, u User, o BankOrder, res bank.Resu
 		status = OrderFailed
 	case res.State == bank.StateSucceeded:
 		ts = append(ts, s.complete(o, ledger.PostPending)...)
+	case o.Kind == OrderSettlement:
+		status = OrderFailed
+		ts = append(ts, s.complete(o, ledger.VoidPending)...)
 	default:
 		status = OrderFailed
 		ts = append(ts, s.complete(o, ledger.VoidPending)...)
@@ -319,6 +332,10 @@ func (s *Service) finish(ctx context.Context, o BankOrder, status, reason string
 		s.notify(o.UserID, "top_up_done", "Top-up done", fmt.Sprintf("%s from your bank card is in your wallet.", amt))
 	case o.Kind == OrderTopUp:
 		s.notify(o.UserID, "top_up_failed", "Top-up failed", fmt.Sprintf("The bank refused the top-up of %s (%s). Nothing was charged.", amt, reason))
+	case o.Kind == OrderSettlement && status == OrderSucceeded:
+		s.notify(o.UserID, "settlement_done", "Settlement paid", fmt.Sprintf("%s of your merchant's takings was paid to your bank card.", amt))
+	case o.Kind == OrderSettlement:
+		s.notify(o.UserID, "settlement_failed", "Settlement failed", fmt.Sprintf("The payout of %s failed (%s); it stays in the merchant balance.", amt, reason))
 	case status == OrderSucceeded:
 		s.notify(o.UserID, "withdrawal_done", "Withdrawal done", fmt.Sprintf("%s was paid to your bank card.", amt))
 	default:

@@ -42,6 +42,7 @@ const (
 	TransferPayment     uint16 = 5  // a payer pays a merchant
 	TransferMerchantFee uint16 = 6  // the merchant's fee for a payment
 	TransferRefund      uint16 = 7  // a merchant pays a payer back
+	TransferSettlement  uint16 = 8  // a merchant's balance paid out to its bank
 )
 
 // Merchant limits.

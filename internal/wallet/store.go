@@ -111,17 +111,18 @@ type BankCard struct {
 // BankOrder is a top-up or a withdrawal; its id is the request id the bank
 // sees, so that every retry of it is the same request.
 type BankOrder struct {
-	ID        string
-	UserID    string
-	Kind      string // top_up, withdrawal
-	CardID    string
-	Amount    int64
-	Fee       int64
-	Currency  string
-	Status    string // processing, succeeded, failed
-	Reason    string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID         string
+	UserID     string
+	Kind       string // top_up, withdrawal, settlement
+	MerchantID string // settlements: the merchant paid out
+	CardID     string
+	Amount     int64
+	Fee        int64
+	Currency   string
+	Status     string // processing, succeeded, failed
+	Reason     string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Merchant is a business that takes payments. Its balance is its ledger
@@ -137,7 +138,9 @@ type Merchant struct {
 	FeeBPS      int // fee in basis points of each payment
 	Status      string
 	AccountID   string
-	CreatedAt   time.Time
+	// SettlementCard is the owner's verified card the balance is paid to.
+	SettlementCard string
+	CreatedAt      time.Time
 }
 
 // MerchantKey is an API key; the secret is sealed.
@@ -266,6 +269,8 @@ type Store interface {
 	MerchantByID(ctx context.Context, id string) (Merchant, error)
 	// ApproveMerchant sets a pending merchant approved with its account.
 	ApproveMerchant(ctx context.Context, id, accountID string) error
+	ApprovedMerchants(ctx context.Context, after string, limit int) ([]Merchant, error)
+	SetSettlementCard(ctx context.Context, merchantID, cardID string) error
 	CreateMerchantKey(ctx context.Context, k MerchantKey) error
 	MerchantKeyByID(ctx context.Context, id string) (MerchantKey, error)
 	RevokeMerchantKey(ctx context.Context, merchantID, keyID string) error

@@ -50,20 +50,20 @@ func (s *Store) DeleteCard(ctx context.Context, userID, cardID string) error {
 	return s.exec1(ctx, "remove card", "UPDATE bank_cards SET status = 'removed', bank_token = '' WHERE user_id = $1 AND id = $2 AND status <> 'removed'", userID, cardID)
 }
 
-const orderColumns = "id, user_id, kind, card_id, amount, fee, currency, status, reason, created_at, updated_at"
+const orderColumns = "id, user_id, kind, merchant_id, card_id, amount, fee, currency, status, reason, created_at, updated_at"
 
 func scanOrder(r scanner) (wallet.BankOrder, error) {
 	var o wallet.BankOrder
 	var created, updated int64
-	err := r.Scan(&o.ID, &o.UserID, &o.Kind, &o.CardID, &o.Amount, &o.Fee, &o.Currency, &o.Status, &o.Reason, &created, &updated)
+	err := r.Scan(&o.ID, &o.UserID, &o.Kind, &o.MerchantID, &o.CardID, &o.Amount, &o.Fee, &o.Currency, &o.Status, &o.Reason, &created, &updated)
 	o.CreatedAt, o.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return o, err
 }
 
 // CreateOrder stores a new top-up or withdrawal.
 func (s *Store) CreateOrder(ctx context.Context, o wallet.BankOrder) error {
-	_, err := s.exec(ctx, "INSERT INTO bank_orders ("+orderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-		o.ID, o.UserID, o.Kind, o.CardID, o.Amount, o.Fee, o.Currency, o.Status, o.Reason, nanos(o.CreatedAt), nanos(o.UpdatedAt))
+	_, err := s.exec(ctx, "INSERT INTO bank_orders ("+orderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+		o.ID, o.UserID, o.Kind, o.MerchantID, o.CardID, o.Amount, o.Fee, o.Currency, o.Status, o.Reason, nanos(o.CreatedAt), nanos(o.UpdatedAt))
 	return s.mapErr("create order", err)
 }
 

@@ -11,23 +11,51 @@ import (
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
-const merchantColumns = "id, owner_id, name, display_name, mcc, country, city, fee_bps, status, account_id, created_at"
+const merchantColumns = "id, owner_id, name, display_name, mcc, country, city, fee_bps, status, account_id, settlement_card, created_at"
 
 // CreateMerchant stores a merchant.
 func (s *Store) CreateMerchant(ctx context.Context, m wallet.Merchant) error {
-	_, err := s.exec(ctx, "INSERT INTO merchants ("+merchantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-		m.ID, m.OwnerID, m.Name, m.DisplayName, m.MCC, m.Country, m.City, m.FeeBPS, m.Status, m.AccountID, nanos(m.CreatedAt))
+	_, err := s.exec(ctx, "INSERT INTO merchants ("+merchantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+		m.ID, m.OwnerID, m.Name, m.DisplayName, m.MCC, m.Country, m.City, m.FeeBPS, m.Status, m.AccountID, m.SettlementCard, nanos(m.CreatedAt))
 	return s.mapErr("create merchant", err)
+}
+
+func scanMerchant(r scanner) (wallet.Merchant, error) {
+	var m wallet.Merchant
+	var created int64
+	err := r.Scan(&m.ID, &m.OwnerID, &m.Name, &m.DisplayName, &m.MCC, &m.Country, &m.City, &m.FeeBPS, &m.Status, &m.AccountID,
+		&m.SettlementCard, &created)
+	m.CreatedAt = fromNanos(created)
+	return m, err
 }
 
 // MerchantByID returns a merchant.
 func (s *Store) MerchantByID(ctx context.Context, id string) (wallet.Merchant, error) {
-	var m wallet.Merchant
-	var created int64
-	err := s.queryRow(ctx, "SELECT "+merchantColumns+" FROM merchants WHERE id = $1", id).Scan(&m.ID, &m.OwnerID, &m.Name,
-		&m.DisplayName, &m.MCC, &m.Country, &m.City, &m.FeeBPS, &m.Status, &m.AccountID, &created)
-	m.CreatedAt = fromNanos(created)
+	m, err := scanMerchant(s.queryRow(ctx, "SELECT "+merchantColumns+" FROM merchants WHERE id = $1", id))
 	return m, s.mapErr("merchant", err)
+}
+
+// ApprovedMerchants lists approved merchants, after the id after (paging).
+func (s *Store) ApprovedMerchants(ctx context.Context, after string, limit int) ([]wallet.Merchant, error) {
+	rows, err := s.query(ctx, "SELECT "+merchantColumns+" FROM merchants WHERE status = 'approved' AND id > $1 ORDER BY id LIMIT $2", after, limit)
+	if err != nil {
+		return nil, s.mapErr("merchants", err)
+	}
+	defer rows.Close()
+	var out []wallet.Merchant
+	for rows.Next() {
+		m, err := scanMerchant(rows)
+		if err != nil {
+			return nil, s.mapErr("merchants", err)
+		}
+		out = append(out, m)
+	}
+	return out, s.mapErr("merchants", rows.Err())
+}
+
+// SetSettlementCard sets where a merchant's money is paid.
+func (s *Store) SetSettlementCard(ctx context.Context, merchantID, cardID string) error {
+	return s.exec1(ctx, "set settlement card", "UPDATE merchants SET settlement_card = $2 WHERE id = $1", merchantID, cardID)
 }
 
 // ApproveMerchant approves a pending merchant.

@@ -15,6 +15,7 @@ CREATE TABLE merchants (
     fee_bps       BIGINT NOT NULL CHECK (fee_bps >= 0 AND fee_bps <= 10000),
     status        TEXT NOT NULL,
     account_id    TEXT NOT NULL DEFAULT '',
+    settlement_card TEXT NOT NULL DEFAULT '',
     created_at    BIGINT NOT NULL
 );
 CREATE INDEX merchants_owner ON merchants (owner_id);

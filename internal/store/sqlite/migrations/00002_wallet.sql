@@ -93,6 +93,7 @@ CREATE TABLE bank_orders (
     id         TEXT PRIMARY KEY,
     user_id    TEXT NOT NULL REFERENCES users (id),
     kind       TEXT NOT NULL,
+    merchant_id TEXT NOT NULL DEFAULT '',
     card_id    TEXT NOT NULL REFERENCES bank_cards (id),
     amount     INTEGER NOT NULL CHECK (amount > 0),
     fee        INTEGER NOT NULL DEFAULT 0,
