@@ -191,6 +191,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerRefunds(a, w)
 	registerWebhooks(a, w)
 	registerSettlement(a, w)
+	registerStoreQRImages(a, w)
 	registerDailyBill(a, w, w.DayZone())
 }
 
@@ -329,4 +330,26 @@ func registerPay(a huma.API, w *wallet.Service) {
 		out.Body.Order, out.Body.PasswordFree = morderView(r.Merchant, r.Order), r.PasswordFree
 		return out, nil
 	}))
+}
+
+func registerStoreQRImages(a huma.API, w *wallet.Service) {
+	for _, f := range []struct{ ext, mime string }{{"png", "image/png"}, {"svg", "image/svg+xml"}} {
+		huma.Register(a, huma.Operation{
+			OperationID: "storeQR" + strings.ToUpper(f.ext), Method: http.MethodGet, Path: "/v1/merchants/{id}/qr." + f.ext, Tags: []string{merchantTag},
+			Summary: "The merchant's static store QR code as an image (" + f.ext + "), to print", Security: sessionOnly,
+			Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
+		}, wrap(func(ctx context.Context, in *struct {
+			ID string `path:"id" maxLength:"64"`
+		}) (*imageOutput, error) {
+			p, err := w.StoreQR(ctx, userFrom(ctx), in.ID)
+			if err != nil {
+				return nil, err
+			}
+			img, err := qrImage(f.ext, p)
+			if err != nil {
+				return nil, err
+			}
+			return &imageOutput{ContentType: f.mime, CacheControl: "private, max-age=300", Body: img}, nil
+		}))
+	}
 }

@@ -374,16 +374,19 @@ func registerReceiveCode(a huma.API, w *wallet.Service) {
 			if err != nil {
 				return nil, err
 			}
-			var img []byte
-			if f.ext == "png" {
-				img, err = receivecode.PNG(p, 512)
-			} else {
-				img, err = receivecode.SVG(p)
-			}
+			img, err := qrImage(f.ext, p)
 			if err != nil {
 				return nil, err
 			}
 			return &imageOutput{ContentType: f.mime, CacheControl: "private, max-age=300", Body: img}, nil
 		}))
 	}
+}
+
+// qrImage renders a payload as a QR code: "png" (512 px) or "svg".
+func qrImage(ext, payload string) ([]byte, error) {
+	if ext == "png" {
+		return receivecode.PNG(payload, 512)
+	}
+	return receivecode.SVG(payload)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -119,6 +120,10 @@ func TestMerchantScanToPay(t *testing.T) {
 				t.Errorf("merchant sees %v", q["status"])
 			}
 
+			// The store code prints as an image.
+			if st, img := s.call(t, "GET", "/v1/merchants/"+mid+"/qr.png", owner.token, nil); st != 200 || !strings.HasPrefix(img["_raw"].(string), "\x89PNG") {
+				t.Errorf("store QR PNG: %d", st)
+			}
 			// A store code: the payer enters the amount; a retry pays once.
 			store := s.must(t, 200, "GET", "/v1/merchants/"+mid+"/qr", owner.token, nil)["payload"].(string)
 			for range 2 {
