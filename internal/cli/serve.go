@@ -25,6 +25,7 @@ type ServeCmd struct {
 	PINLock         time.Duration `env:"SLT_PIN_LOCK" default:"3h" help:"How long a payment PIN stays locked after 5 wrong tries."`
 	PublicURL       string        `env:"SLT_PUBLIC_URL" default:"http://localhost:8080" help:"Where users reach this server; personal receive codes point there."`
 	RiskVelocity    []int         `env:"SLT_RISK_VELOCITY" default:"30,120" help:"Risk rules: a user's money-outs per minute above which the PIN is asked, and above which they are refused (0 turns a rule off)."`
+	Limits          string        `env:"SLT_LIMITS" type:"existingfile" help:"A JSON file of the KYC tier limits per currency (see docs/wallet.md); default: the built-in ones."`
 	PaycodeStep     time.Duration `env:"SLT_PAYCODE_STEP" default:"60s" help:"Time step of payment codes; shorter only for benchmarks, where a simulated phone may pay once per step."`
 	RiskNewDevice   time.Duration `env:"SLT_RISK_NEW_DEVICE" default:"10m" help:"Risk rules: for this long after a login, password-free payments from that device ask for the PIN (0 turns the rule off)."`
 }
@@ -35,6 +36,16 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		return fmt.Errorf("--risk-velocity takes two numbers: challenge,deny (e.g. 30,120)")
 	}
 	rules := riskRules(s.RiskVelocity[0], s.RiskVelocity[1], s.RiskNewDevice)
+	wcfg := walletConfig(s.PINLock, s.PaycodeStep)
+	if s.Limits != "" {
+		data, err := os.ReadFile(s.Limits)
+		if err != nil {
+			return err
+		}
+		if wcfg.Limits, err = wallet.ParseLimits(data); err != nil {
+			return fmt.Errorf("%s: %w", s.Limits, err)
+		}
+	}
 	return server.Run(ctx, server.Config{
 		DB:              g.DB,
 		Addr:            s.Addr,
@@ -47,7 +58,7 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		Demo:            s.Demo,
 		PublicURL:       s.PublicURL,
 		Risk:            rules,
-		Wallet:          walletConfig(s.PINLock, s.PaycodeStep),
+		Wallet:          wcfg,
 	})
 }
 

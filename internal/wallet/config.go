@@ -1,6 +1,8 @@
 package wallet
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -113,4 +115,30 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("wallet config: PIN tries, PIN lock, session lifetime and day zone must be set")
 	}
 	return nil
+}
+
+// ParseLimits reads tier limits from JSON: for each currency, the three
+// tiers' balance_cap, daily_outflow and withdrawal_fee in minor units,
+// e.g. {"CNY": [{"balance_cap": 100000, "daily_outflow": 50000}, …]}.
+// Unknown fields, currencies and anything but three tiers are errors.
+func ParseLimits(data []byte) (Limits, error) {
+	var raw map[string][]TierLimits
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
+	}
+	out := Limits{}
+	for cur, tiers := range raw {
+		if len(tiers) != 3 {
+			return nil, fmt.Errorf("limits: %s has %d tiers, want 3 (tier 0, 1, 2)", cur, len(tiers))
+		}
+		out[cur] = [3]TierLimits{tiers[0], tiers[1], tiers[2]}
+	}
+	c := DefaultConfig()
+	c.Limits = out
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -219,3 +219,20 @@ func FuzzBillCursor(f *testing.F) {
 		}
 	})
 }
+
+func TestParseLimits(t *testing.T) {
+	l, err := ParseLimits([]byte(`{"CNY": [{"balance_cap": 100000, "daily_outflow": 50000}, {"daily_outflow": 2000000, "withdrawal_fee": 200},
+		{"daily_outflow": 20000000, "withdrawal_fee": 100}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l["CNY"][0].BalanceCap != 100000 || l["CNY"][2].WithdrawalFee != 100 || len(l) != 1 {
+		t.Errorf("parsed %+v", l)
+	}
+	for _, bad := range []string{``, `[]`, `{"CNY": [{}]}`, `{"XYZ": [{}, {}, {}]}`, `{"CNY": [{"daily_outflow": 5}, {"daily_outflow": 1}, {}]}`,
+		`{"CNY": [{"cap": 1}, {}, {}]}`, `{"CNY": [{"daily_outflow": -1}, {}, {}]}`} {
+		if _, err := ParseLimits([]byte(bad)); err == nil {
+			t.Errorf("limits %s accepted", bad)
+		}
+	}
+}
