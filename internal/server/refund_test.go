@@ -85,6 +85,22 @@ func TestRefunds(t *testing.T) {
 			if rows := strings.Count(text, "\n") - 1 - 7; rows != 1+1+4+4 {
 				t.Errorf("daily bill has %d movements, want 10:\n%s", rows, text)
 			}
+			// A till reverses a payment that was partly refunded: the rest
+			// comes back, not the whole amount again.
+			_, o2 := pos.do(t, "POST", "/v1/merchant/orders", map[string]any{"out_trade_no": "R-2", "amount": 2000, "currency": "CNY"}, nil)
+			s.must(t, 201, "POST", "/v1/payments", payer.token, map[string]any{"payload": o2["qr"], "pin": "285714"})
+			pos.do(t, "POST", "/v1/merchant/refunds", map[string]any{"out_trade_no": "R-2", "out_refund_no": "RF-2", "amount": 500}, nil)
+			for range 2 {
+				if st, r := pos.do(t, "POST", "/v1/merchant/orders/R-2/reverse", nil, nil); st != 200 || r["status"] != "REVERSED" {
+					t.Errorf("reverse after a partial refund: %d %v", st, r["_raw"])
+				}
+			}
+			if got := s.available(t, payer, "CNY"); got != 100_000 {
+				t.Errorf("after refund and reversal the payer has %d, want 100000", got)
+			}
+			if st, _ := pos.do(t, "POST", "/v1/merchant/refunds", map[string]any{"out_trade_no": "R-2", "out_refund_no": "RF-3", "amount": 1}, nil); st == 200 {
+				t.Errorf("refunded a reversed order")
+			}
 			s.stop()
 			checkLedger(t, s.dsn)
 		})

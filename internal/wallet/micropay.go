@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/risk"
 	"github.com/shiliantong/shiliantong/pkg/paycode"
 )
@@ -232,8 +231,9 @@ func (s *Service) completeClaimed(ctx context.Context, payer User, m Merchant, o
 }
 
 // Reverse (撤销) undoes a POS payment the POS gave up on: an unpaid order
-// is closed; a paid one is paid back in full, its fee returned, in one
-// linked commit.
+// is closed; a paid one is paid back — all that is not refunded yet, with
+// the fee — as a refund (so that it and the merchant's own refunds can
+// not together pay back more than was paid), then marked REVERSED.
 func (s *Service) Reverse(ctx context.Context, m Merchant, no string) (MerchantOrder, error) {
 	o, err := s.MerchantOrderByNo(ctx, m, no)
 	if err != nil {
@@ -249,29 +249,13 @@ func (s *Service) Reverse(ctx context.Context, m Merchant, no string) (MerchantO
 		o.Status = OrderReversed
 		return o, nil
 	}
-	from, ok, err := s.walletIn(ctx, o.PayerID, o.Currency)
-	if err != nil || !ok {
-		return o, fmt.Errorf("reverse %s: payer wallet (%v)", o.ID, err)
-	}
-	back := []ledger.Transfer{{ID: orderLinkedID(o, "reverse"), DebitAccountID: merchantAccount(m.ID), CreditAccountID: from.AccountID,
-		Amount: o.Amount, Currency: o.Currency, Code: TransferRefund, Reference: "reverse:" + o.ID}}
-	if o.Fee > 0 {
-		back = append([]ledger.Transfer{{ID: orderLinkedID(o, "reverse-fee"), DebitAccountID: feeIncome(o.Currency), CreditAccountID: merchantAccount(m.ID),
-			Amount: o.Fee, Currency: o.Currency, Code: TransferMerchantFee, Reference: "fee-back:" + o.ID, Flags: ledger.Linked}}, back...)
-	}
-	res, err := s.ledger.CreateTransfers(ctx, back)
-	if err != nil {
-		return o, fmt.Errorf("reverse %s: %w", o.ID, err)
-	}
-	if i, why := firstFailure(res); i >= 0 {
-		if why == ledger.TransferExceedsCredits {
-			return o, newError(KindConflict, CodeInsufficientBalance, "the merchant balance does not cover this reversal")
+	if rest := o.Amount - o.Refunded; rest > 0 {
+		if _, err := s.refund(ctx, m, RefundRequest{OutTradeNo: no, OutRefundNo: reverseRefundNo, Amount: rest, Reason: "reversed by the till"}); err != nil {
+			return o, err
 		}
-		return o, fmt.Errorf("reverse %s: %s", o.ID, why)
 	}
-	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderSuccess, OrderReversed, "", s.now().UTC()); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, "REFUND", OrderReversed, "", s.now().UTC()); err != nil && !errors.Is(err, ErrNotFound) {
 		return o, err
 	}
-	o.Status = OrderReversed
-	return o, nil
+	return s.MerchantOrderByNo(ctx, m, no)
 }

@@ -40,6 +40,15 @@ func (s *Service) Refund(ctx context.Context, m Merchant, r RefundRequest) (Merc
 	if err := checkOutTradeNo(r.OutRefundNo); err != nil {
 		return MerchantRefund{}, newError(KindInvalid, CodeInvalidOutTradeNo, "out_refund_no is 1 to 32 letters, digits or _-|*")
 	}
+	return s.refund(ctx, m, r)
+}
+
+// reverseRefundNo is the refund number of a reversal; "~" is not allowed
+// in merchants' own numbers, so it can not clash with one.
+const reverseRefundNo = "~reverse"
+
+// refund is Refund without the check of the refund number.
+func (s *Service) refund(ctx context.Context, m Merchant, r RefundRequest) (MerchantRefund, error) {
 	o, err := s.MerchantOrderByNo(ctx, m, r.OutTradeNo)
 	if err != nil {
 		return MerchantRefund{}, err
