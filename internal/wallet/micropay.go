@@ -220,7 +220,7 @@ func (s *Service) completeClaimed(ctx context.Context, payer User, m Merchant, o
 		_ = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", s.now().UTC())
 		return MerchantOrder{}, err
 	}
-	if err := s.store.CompleteMerchantOrder(ctx, o.ID, OrderUserPaying, payer.ID, s.now().UTC(), orderEvent(s, o)); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.store.CompleteMerchantOrder(ctx, o.ID, payer.ID, s.now().UTC(), orderEvent(s, o)); err != nil && !errors.Is(err, ErrNotFound) {
 		return MerchantOrder{}, err
 	}
 	if created {

@@ -141,7 +141,7 @@ func (s *Service) settleOrderState(ctx context.Context, o MerchantOrder) (Mercha
 		}
 		var err error
 		if to == OrderSuccess {
-			err = s.store.CompleteMerchantOrder(ctx, o.ID, OrderUserPaying, o.PayerID, now.UTC(), orderEvent(s, o))
+			err = s.store.CompleteMerchantOrder(ctx, o.ID, o.PayerID, now.UTC(), orderEvent(s, o))
 		} else {
 			err = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, to, "", now.UTC())
 		}
@@ -149,12 +149,19 @@ func (s *Service) settleOrderState(ctx context.Context, o MerchantOrder) (Mercha
 			o.Status = to
 		}
 	}
-	if o.Status == OrderNotPay && now.After(o.ExpiresAt) {
+	if o.Status == OrderNotPay && now.After(o.ExpiresAt) && !s.orderPaid(ctx, o) {
 		if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderNotPay, OrderClosed, "", now.UTC()); err == nil {
 			o.Status = OrderClosed
 		}
 	}
 	return o, nil
+}
+
+// orderPaid reports whether the order's payment is in the ledger (a payer
+// whose claim lapsed may still have paid it).
+func (s *Service) orderPaid(ctx context.Context, o MerchantOrder) bool {
+	_, err := s.ledger.LookupTransfer(ctx, orderPaymentID(o))
+	return err == nil
 }
 
 // CloseMerchantOrder closes an unpaid order.
@@ -168,6 +175,9 @@ func (s *Service) CloseMerchantOrder(ctx context.Context, m Merchant, no string)
 		return o, nil
 	case OrderSuccess, OrderUserPaying:
 		return o, newError(KindConflict, CodeOrderPaid, "the order is %s; refund it instead", o.Status)
+	}
+	if s.orderPaid(ctx, o) {
+		return o, newError(KindConflict, CodeOrderPaid, "the order has been paid; refund it instead")
 	}
 	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderNotPay, OrderClosed, "", s.now().UTC()); err != nil {
 		return s.MerchantOrderByNo(ctx, m, no)
@@ -352,8 +362,8 @@ func (s *Service) PayMerchant(ctx context.Context, payer User, r ScanPayment) (M
 		_ = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", s.now().UTC())
 		return MerchantReceipt{}, err
 	}
-	if err := s.store.CompleteMerchantOrder(ctx, o.ID, OrderUserPaying, payer.ID, s.now().UTC(), orderEvent(s, o)); err != nil {
-		return MerchantReceipt{}, fmt.Errorf("pay merchant: %w", err)
+	if err := s.store.CompleteMerchantOrder(ctx, o.ID, payer.ID, s.now().UTC(), orderEvent(s, o)); err != nil && !errors.Is(err, ErrNotFound) {
+		return MerchantReceipt{}, fmt.Errorf("pay merchant: %w", err) // ErrNotFound: already SUCCESS
 	}
 	if created {
 		s.risk.Done(ev)

@@ -282,9 +282,11 @@ type Store interface {
 	// SetMerchantOrderStatus moves an order from one status to another;
 	// ErrNotFound if it is not in from.
 	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
-	// CompleteMerchantOrder is SetMerchantOrderStatus to SUCCESS with the
-	// event that tells of it, in one transaction (ev may be nil).
-	CompleteMerchantOrder(ctx context.Context, id, from, payerID string, at time.Time, ev *WebhookEvent) error
+	// CompleteMerchantOrder marks an order that is not final (NOTPAY,
+	// USERPAYING, or CLOSED by its expiry while its payment committed)
+	// SUCCESS, with the event that tells of it, in one transaction (ev may
+	// be nil). The ledger's payment is the truth the order follows.
+	CompleteMerchantOrder(ctx context.Context, id, payerID string, at time.Time, ev *WebhookEvent) error
 
 	// AddRefund records a refund and adds its amount to the order's
 	// refunded total, if that stays within the amount paid, in one

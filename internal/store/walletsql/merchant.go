@@ -221,9 +221,10 @@ func (s *Store) SetRefundStatus(ctx context.Context, id, status string, ev *wall
 }
 
 // CompleteMerchantOrder marks an order paid, with its event.
-func (s *Store) CompleteMerchantOrder(ctx context.Context, id, from, payerID string, at time.Time, ev *wallet.WebhookEvent) error {
+func (s *Store) CompleteMerchantOrder(ctx context.Context, id, payerID string, at time.Time, ev *wallet.WebhookEvent) error {
 	return s.withEvent(ctx, "complete merchant order", ev,
-		"UPDATE merchant_orders SET status = 'SUCCESS', payer_id = $3, updated_at = $4 WHERE id = $1 AND status = $2", id, from, payerID, nanos(at))
+		"UPDATE merchant_orders SET status = 'SUCCESS', payer_id = $2, updated_at = $3 WHERE id = $1 AND status IN ('NOTPAY', 'USERPAYING', 'CLOSED')",
+		id, payerID, nanos(at))
 }
 
 // withEvent runs a one-row update and, if it changed the row, inserts the
