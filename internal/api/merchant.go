@@ -91,9 +91,14 @@ type MerchantOrderView struct {
 	QR          string    `json:"qr,omitempty" doc:"The EMVCo merchant-presented payload of the order's dynamic QR code."`
 }
 
-func morderView(m wallet.Merchant, o wallet.MerchantOrder) MerchantOrderView {
-	v := MerchantOrderView{OutTradeNo: o.OutTradeNo, ID: o.ID, Amount: o.Amount, Fee: o.Fee, Currency: o.Currency, Description: o.Description,
+// plainOrderView is an order without its QR code.
+func plainOrderView(o wallet.MerchantOrder) MerchantOrderView {
+	return MerchantOrderView{OutTradeNo: o.OutTradeNo, ID: o.ID, Amount: o.Amount, Fee: o.Fee, Currency: o.Currency, Description: o.Description,
 		Status: o.Status, ExpiresAt: o.ExpiresAt, CreatedAt: o.CreatedAt}
+}
+
+func morderView(m wallet.Merchant, o wallet.MerchantOrder) MerchantOrderView {
+	v := plainOrderView(o)
 	if o.Status == wallet.OrderNotPay {
 		v.QR, _ = wallet.MerchantQR(m, &o)
 	}
@@ -192,6 +197,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerWebhooks(a, w)
 	registerSettlement(a, w)
 	registerStoreQRImages(a, w)
+	registerTill(a, w)
 	registerDailyBill(a, w, w.DayZone())
 }
 

@@ -271,6 +271,8 @@ type Store interface {
 	ApproveMerchant(ctx context.Context, id, accountID string) error
 	ApprovedMerchants(ctx context.Context, after string, limit int) ([]Merchant, error)
 	SetSettlementCard(ctx context.Context, merchantID, cardID string) error
+	AddStaff(ctx context.Context, merchantID, userID, role string, at time.Time) error
+	StaffRole(ctx context.Context, merchantID, userID string) (string, error)
 	CreateMerchantKey(ctx context.Context, k MerchantKey) error
 	MerchantKeyByID(ctx context.Context, id string) (MerchantKey, error)
 	RevokeMerchantKey(ctx context.Context, merchantID, keyID string) error

@@ -356,3 +356,19 @@ func (s *Store) StartTillOrder(ctx context.Context, device uint64, counter int64
 	}
 	return s.mapErr("start till order", err)
 }
+
+// AddStaff adds (or changes the role of) a merchant's staff member.
+func (s *Store) AddStaff(ctx context.Context, merchantID, userID, role string, at time.Time) error {
+	if _, err := s.exec(ctx, "DELETE FROM merchant_staff WHERE merchant_id = $1 AND user_id = $2", merchantID, userID); err != nil {
+		return s.mapErr("add staff", err)
+	}
+	_, err := s.exec(ctx, "INSERT INTO merchant_staff (merchant_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)", merchantID, userID, role, nanos(at))
+	return s.mapErr("add staff", err)
+}
+
+// StaffRole returns a user's role at a merchant (ErrNotFound if none).
+func (s *Store) StaffRole(ctx context.Context, merchantID, userID string) (string, error) {
+	var role string
+	err := s.queryRow(ctx, "SELECT role FROM merchant_staff WHERE merchant_id = $1 AND user_id = $2", merchantID, userID).Scan(&role)
+	return role, s.mapErr("staff role", err)
+}

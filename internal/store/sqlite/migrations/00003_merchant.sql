@@ -20,6 +20,15 @@ CREATE TABLE merchants (
 );
 CREATE INDEX merchants_owner ON merchants (owner_id);
 
+-- Staff: users who work for a merchant, with their role (cashier …).
+CREATE TABLE merchant_staff (
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    user_id     TEXT NOT NULL REFERENCES users (id),
+    role        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, user_id)
+);
+
 CREATE TABLE merchant_keys (
     id          TEXT PRIMARY KEY,
     merchant_id TEXT NOT NULL REFERENCES merchants (id),
@@ -72,4 +81,5 @@ DROP TABLE merchant_refunds;
 DROP TABLE merchant_orders;
 DROP TABLE merchant_nonces;
 DROP TABLE merchant_keys;
+DROP TABLE merchant_staff;
 DROP TABLE merchants;

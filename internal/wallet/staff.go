@@ -1,0 +1,99 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Merchant staff: the owner adds users as cashiers. A cashier works the
+// till through the wallet app's session — charges payment codes, looks
+// orders up — but may not refund, make keys, or change where money goes;
+// those stay with the owner.
+
+// Staff roles.
+const (
+	StaffOwner   = "owner"
+	StaffCashier = "cashier"
+)
+
+// AddStaff (the owner) makes a registered user a cashier of the merchant.
+func (s *Service) AddStaff(ctx context.Context, owner User, merchantID, phone, role string) error {
+	if _, err := s.ownMerchant(ctx, owner, merchantID); err != nil {
+		return err
+	}
+	if role != StaffCashier {
+		return newError(KindInvalid, CodeInvalidRequest, "the role is %q", StaffCashier)
+	}
+	p, err := NormalizePhone(phone)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserByPhone(ctx, p)
+	if errors.Is(err, ErrNotFound) {
+		return newError(KindNotFound, CodeUnknownPayee, "no user has this mobile number; they register first")
+	}
+	if err != nil {
+		return err
+	}
+	if u.ID == owner.ID {
+		return newError(KindInvalid, CodeInvalidRequest, "you own this merchant already")
+	}
+	if err := s.store.AddStaff(ctx, merchantID, u.ID, role, s.now().UTC()); err != nil {
+		return fmt.Errorf("add staff: %w", err)
+	}
+	return nil
+}
+
+// staffMerchant returns a merchant the user works for: the owner always,
+// a cashier when cashiers may do this.
+func (s *Service) staffMerchant(ctx context.Context, u User, merchantID string, cashierMay bool) (Merchant, error) {
+	m, err := s.merchant(ctx, merchantID)
+	if err != nil {
+		return Merchant{}, err
+	}
+	if m.OwnerID == u.ID {
+		return m, nil
+	}
+	role, err := s.store.StaffRole(ctx, merchantID, u.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Merchant{}, newError(KindNotFound, CodeNotFound, "no such merchant")
+	case err != nil:
+		return Merchant{}, err
+	case role == StaffCashier && !cashierMay:
+		return Merchant{}, newError(KindForbidden, CodeForbidden, "only the merchant's owner may do this")
+	}
+	if m.Status != "approved" {
+		return Merchant{}, newError(KindConflict, CodeMerchantNotActive, "the merchant is %s", m.Status)
+	}
+	return m, nil
+}
+
+// TillMicropay is micropay from the till app, by a cashier's (or the
+// owner's) session instead of a signed server request.
+func (s *Service) TillMicropay(ctx context.Context, u User, merchantID, authCode string, r OrderRequest) (MerchantOrder, error) {
+	m, err := s.staffMerchant(ctx, u, merchantID, true)
+	if err != nil {
+		return MerchantOrder{}, err
+	}
+	return s.Micropay(ctx, m, authCode, r)
+}
+
+// TillOrder looks an order up for the till.
+func (s *Service) TillOrder(ctx context.Context, u User, merchantID, no string) (MerchantOrder, error) {
+	m, err := s.staffMerchant(ctx, u, merchantID, true)
+	if err != nil {
+		return MerchantOrder{}, err
+	}
+	return s.MerchantOrderByNo(ctx, m, no)
+}
+
+// TillRefund refunds from the till app: the owner only.
+func (s *Service) TillRefund(ctx context.Context, u User, merchantID string, r RefundRequest) (MerchantRefund, error) {
+	m, err := s.staffMerchant(ctx, u, merchantID, false)
+	if err != nil {
+		return MerchantRefund{}, err
+	}
+	return s.Refund(ctx, m, r)
+}
