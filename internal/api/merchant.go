@@ -86,6 +86,7 @@ type MerchantOrderView struct {
 	Currency    string    `json:"currency"`
 	Description string    `json:"description,omitempty"`
 	Status      string    `json:"status" enum:"NOTPAY,USERPAYING,SUCCESS,CLOSED,REVERSED,REFUND"`
+	TerminalID  string    `json:"terminal_id,omitempty"`
 	ExpiresAt   time.Time `json:"expires_at"`
 	CreatedAt   time.Time `json:"created_at"`
 	QR          string    `json:"qr,omitempty" doc:"The EMVCo merchant-presented payload of the order's dynamic QR code."`
@@ -94,7 +95,7 @@ type MerchantOrderView struct {
 // plainOrderView is an order without its QR code.
 func plainOrderView(o wallet.MerchantOrder) MerchantOrderView {
 	return MerchantOrderView{OutTradeNo: o.OutTradeNo, ID: o.ID, Amount: o.Amount, Fee: o.Fee, Currency: o.Currency, Description: o.Description,
-		Status: o.Status, ExpiresAt: o.ExpiresAt, CreatedAt: o.CreatedAt}
+		Status: o.Status, TerminalID: o.TerminalID, ExpiresAt: o.ExpiresAt, CreatedAt: o.CreatedAt}
 }
 
 func morderView(m wallet.Merchant, o wallet.MerchantOrder) MerchantOrderView {
@@ -215,11 +216,13 @@ func registerMerchantAPI(a huma.API, w *wallet.Service) {
 			Currency       string `json:"currency" pattern:"^[A-Z]{3}$" example:"CNY"`
 			Description    string `json:"description,omitempty" maxLength:"512" example:"两笼小笼包"`
 			ExpiresSeconds int    `json:"expires_in_seconds,omitempty" minimum:"0" maximum:"604800" doc:"Default 7,200."`
+			TerminalID     string `json:"terminal_id,omitempty" maxLength:"64" doc:"The till, as registered by the owner."`
 		}
 	}) (*morderOutput, error) {
 		m := merchantFrom(ctx)
 		o, created, err := w.CreateMerchantOrder(ctx, m, wallet.OrderRequest{OutTradeNo: in.Body.OutTradeNo, Amount: in.Body.Amount,
-			Currency: in.Body.Currency, Description: in.Body.Description, ExpiresIn: time.Duration(in.Body.ExpiresSeconds) * time.Second})
+			Currency: in.Body.Currency, Description: in.Body.Description, ExpiresIn: time.Duration(in.Body.ExpiresSeconds) * time.Second,
+			TerminalID: in.Body.TerminalID})
 		if err != nil {
 			return nil, err
 		}

@@ -70,11 +70,12 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 			Amount      int64  `json:"amount" minimum:"1"`
 			Currency    string `json:"currency" pattern:"^[A-Z]{3}$"`
 			Description string `json:"description,omitempty" maxLength:"512"`
+			TerminalID  string `json:"terminal_id,omitempty" maxLength:"64"`
 		}
 	}) (*morderOutput, error) {
 		m := merchantFrom(ctx)
 		o, err := w.Micropay(ctx, m, in.Body.AuthCode, wallet.OrderRequest{OutTradeNo: in.Body.OutTradeNo, Amount: in.Body.Amount,
-			Currency: in.Body.Currency, Description: in.Body.Description})
+			Currency: in.Body.Currency, Description: in.Body.Description, TerminalID: in.Body.TerminalID})
 		if err != nil {
 			return nil, err
 		}

@@ -28,6 +28,39 @@ func registerTill(a huma.API, w *wallet.Service) {
 		return nil, w.AddStaff(ctx, userFrom(ctx), in.ID, in.Body.Phone, in.Body.Role)
 	}))
 	huma.Register(a, huma.Operation{
+		OperationID: "createStore", Method: http.MethodPost, Path: "/v1/merchants/{id}/stores", Tags: []string{merchantTag},
+		Summary: "Add a store (owners)", Security: sessionOnly, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Name string `json:"name" maxLength:"128" example:"Nanjing Road"`
+		}
+	}) (*struct{ Body idNameView }, error) {
+		st, err := w.CreateStore(ctx, userFrom(ctx), in.ID, in.Body.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body idNameView }{Body: idNameView{ID: st.ID, Name: st.Name}}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "createTerminal", Method: http.MethodPost, Path: "/v1/merchants/{id}/stores/{store}/terminals", Tags: []string{merchantTag},
+		Summary: "Add a till to a store (owners)", Security: sessionOnly, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID    string `path:"id" maxLength:"64"`
+		Store string `path:"store" maxLength:"64"`
+		Body  struct {
+			Name string `json:"name" maxLength:"128" example:"Till 2"`
+		}
+	}) (*struct{ Body idNameView }, error) {
+		t, err := w.CreateTerminal(ctx, userFrom(ctx), in.ID, in.Store, in.Body.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body idNameView }{Body: idNameView{ID: t.ID, Name: t.Name}}, nil
+	}))
+	huma.Register(a, huma.Operation{
 		OperationID: "tillMicropay", Method: http.MethodPost, Path: "/v1/merchants/{id}/till/micropay", Tags: []string{tillTag},
 		Summary: "Charge a customer's payment code from the till app (owner or cashier)", Security: sessionOnly,
 		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
@@ -39,10 +72,11 @@ func registerTill(a huma.API, w *wallet.Service) {
 			Amount      int64  `json:"amount" minimum:"1"`
 			Currency    string `json:"currency" pattern:"^[A-Z]{3}$"`
 			Description string `json:"description,omitempty" maxLength:"512"`
+			TerminalID  string `json:"terminal_id,omitempty" maxLength:"64"`
 		}
 	}) (*morderOutput, error) {
 		o, err := w.TillMicropay(ctx, userFrom(ctx), in.ID, in.Body.AuthCode, wallet.OrderRequest{OutTradeNo: in.Body.OutTradeNo,
-			Amount: in.Body.Amount, Currency: in.Body.Currency, Description: in.Body.Description})
+			Amount: in.Body.Amount, Currency: in.Body.Currency, Description: in.Body.Description, TerminalID: in.Body.TerminalID})
 		if err != nil {
 			return nil, err
 		}
@@ -83,4 +117,10 @@ func registerTill(a huma.API, w *wallet.Service) {
 		return &struct{ Body RefundView }{Body: RefundView{ID: r.ID, OutRefundNo: r.OutRefundNo, Amount: r.Amount, FeeBack: r.FeeBack,
 			Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}}, nil
 	}))
+}
+
+// idNameView is a store or a till.
+type idNameView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }

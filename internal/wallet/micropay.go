@@ -142,6 +142,9 @@ func (s *Service) Micropay(ctx context.Context, m Merchant, authCode string, r O
 	if _, err := s.store.MerchantOrder(ctx, m.ID, o.OutTradeNo); err == nil {
 		return s.existingOrder(ctx, m, o) // a POS retry: the order as it is
 	}
+	if err := s.checkTerminal(ctx, m, r.TerminalID); err != nil {
+		return MerchantOrder{}, err
+	}
 	payer, device, counter, err := s.checkCode(ctx, authCode)
 	if err != nil {
 		if errors.Is(err, errCodeUsed) {

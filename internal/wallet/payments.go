@@ -44,6 +44,7 @@ type OrderRequest struct {
 	Currency    string
 	Description string
 	ExpiresIn   time.Duration // 0: two hours
+	TerminalID  string        // the till, if the merchant has registered it
 }
 
 func checkOutTradeNo(no string) error {
@@ -82,7 +83,7 @@ func (s *Service) newMerchantOrder(m Merchant, r OrderRequest) (MerchantOrder, e
 	}
 	now := s.now().UTC()
 	return MerchantOrder{ID: ledger.NewID().String(), MerchantID: m.ID, OutTradeNo: r.OutTradeNo, Amount: r.Amount, Fee: fee(r.Amount, m.FeeBPS),
-		Currency: r.Currency, Description: desc, Status: OrderNotPay, ExpiresAt: now.Add(exp), CreatedAt: now, UpdatedAt: now}, nil
+		Currency: r.Currency, Description: desc, Status: OrderNotPay, TerminalID: r.TerminalID, ExpiresAt: now.Add(exp), CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // existingOrder answers a request whose out_trade_no names an order: the
@@ -103,6 +104,9 @@ func (s *Service) existingOrder(ctx context.Context, m Merchant, o MerchantOrder
 func (s *Service) CreateMerchantOrder(ctx context.Context, m Merchant, r OrderRequest) (MerchantOrder, bool, error) {
 	o, err := s.newMerchantOrder(m, r)
 	if err != nil {
+		return MerchantOrder{}, false, err
+	}
+	if err := s.checkTerminal(ctx, m, r.TerminalID); err != nil {
 		return MerchantOrder{}, false, err
 	}
 	err = s.store.CreateMerchantOrder(ctx, o)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
 )
 
 // Merchant staff: the owner adds users as cashiers. A cashier works the
@@ -96,4 +98,48 @@ func (s *Service) TillRefund(ctx context.Context, u User, merchantID string, r R
 		return MerchantRefund{}, err
 	}
 	return s.Refund(ctx, m, r)
+}
+
+// CreateStore (the owner) adds a store.
+func (s *Service) CreateStore(ctx context.Context, owner User, merchantID, name string) (Shop, error) {
+	if _, err := s.ownMerchant(ctx, owner, merchantID); err != nil {
+		return Shop{}, err
+	}
+	name, err := checkName(name)
+	if err != nil {
+		return Shop{}, err
+	}
+	st := Shop{ID: ledger.NewID().String(), MerchantID: merchantID, Name: name, CreatedAt: s.now().UTC()}
+	return st, s.store.CreateStore(ctx, st)
+}
+
+// CreateTerminal (the owner) adds a till to one of the merchant's stores.
+func (s *Service) CreateTerminal(ctx context.Context, owner User, merchantID, storeID, name string) (Terminal, error) {
+	if _, err := s.ownMerchant(ctx, owner, merchantID); err != nil {
+		return Terminal{}, err
+	}
+	name, err := checkName(name)
+	if err != nil {
+		return Terminal{}, err
+	}
+	t := Terminal{ID: ledger.NewID().String(), StoreID: storeID, MerchantID: merchantID, Name: name, CreatedAt: s.now().UTC()}
+	if err := s.store.CreateTerminal(ctx, t); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Terminal{}, newError(KindNotFound, CodeNotFound, "the merchant has no such store")
+		}
+		return Terminal{}, err
+	}
+	return t, nil
+}
+
+// checkTerminal checks that an order's terminal, if any, is the merchant's.
+func (s *Service) checkTerminal(ctx context.Context, m Merchant, id string) error {
+	if id == "" {
+		return nil
+	}
+	t, err := s.store.Terminal(ctx, id)
+	if err != nil || t.MerchantID != m.ID {
+		return newError(KindInvalid, CodeInvalidRequest, "terminal_id names no till of this merchant")
+	}
+	return nil
 }

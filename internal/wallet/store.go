@@ -164,6 +164,7 @@ type MerchantOrder struct {
 	Status      string // NOTPAY, USERPAYING, SUCCESS, CLOSED, REVERSED, REFUND
 	Refunded    int64  // refunded so far
 	PayerID     string
+	TerminalID  string // the till it was rung up on, if any
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -212,6 +213,18 @@ type WebhookEvent struct {
 	LastError     string
 	CreatedAt     time.Time
 	DeliveredAt   time.Time
+}
+
+// Shop is one of a merchant's stores.
+type Shop struct {
+	ID, MerchantID, Name string
+	CreatedAt            time.Time
+}
+
+// Terminal is a till in a store.
+type Terminal struct {
+	ID, StoreID, MerchantID, Name string
+	CreatedAt                     time.Time
 }
 
 // Store keeps the wallet's records (never balances: those are the
@@ -273,6 +286,10 @@ type Store interface {
 	SetSettlementCard(ctx context.Context, merchantID, cardID string) error
 	AddStaff(ctx context.Context, merchantID, userID, role string, at time.Time) error
 	StaffRole(ctx context.Context, merchantID, userID string) (string, error)
+	CreateStore(ctx context.Context, s Shop) error
+	// CreateTerminal: ErrNotFound if the store is not the merchant's.
+	CreateTerminal(ctx context.Context, t Terminal) error
+	Terminal(ctx context.Context, id string) (Terminal, error)
 	CreateMerchantKey(ctx context.Context, k MerchantKey) error
 	MerchantKeyByID(ctx context.Context, id string) (MerchantKey, error)
 	RevokeMerchantKey(ctx context.Context, merchantID, keyID string) error

@@ -94,21 +94,27 @@ func (s *Store) UseNonce(ctx context.Context, keyID, nonce string, at time.Time)
 	return s.batchedOp(ctx, "use nonce", false, true, "INSERT INTO merchant_nonces (key_id, nonce, ts) VALUES ($1, $2, $3)", keyID, nonce, at.Unix())
 }
 
-const morderColumns = "id, merchant_id, out_trade_no, amount, fee, refunded, currency, description, status, payer_id, expires_at, created_at, updated_at"
+const morderColumns = "id, merchant_id, out_trade_no, amount, fee, refunded, currency, description, status, payer_id, terminal_id, expires_at, created_at, updated_at"
 
 func scanMerchantOrder(r scanner) (wallet.MerchantOrder, error) {
 	var o wallet.MerchantOrder
 	var exp, created, updated int64
-	err := r.Scan(&o.ID, &o.MerchantID, &o.OutTradeNo, &o.Amount, &o.Fee, &o.Refunded, &o.Currency, &o.Description, &o.Status, &o.PayerID, &exp, &created, &updated)
+	err := r.Scan(&o.ID, &o.MerchantID, &o.OutTradeNo, &o.Amount, &o.Fee, &o.Refunded, &o.Currency, &o.Description, &o.Status, &o.PayerID, &o.TerminalID, &exp, &created, &updated)
 	o.ExpiresAt, o.CreatedAt, o.UpdatedAt = fromNanos(exp), fromNanos(created), fromNanos(updated)
 	return o, err
 }
 
+const insertOrderSQL = "INSERT INTO merchant_orders (" + morderColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+
+// orderArgs are an order's values in morderColumns' order.
+func orderArgs(o wallet.MerchantOrder) []any {
+	return []any{o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Refunded, o.Currency, o.Description, o.Status, o.PayerID, o.TerminalID,
+		nanos(o.ExpiresAt), nanos(o.CreatedAt), nanos(o.UpdatedAt)}
+}
+
 // CreateMerchantOrder stores an order; ErrDuplicate on a known out_trade_no.
 func (s *Store) CreateMerchantOrder(ctx context.Context, o wallet.MerchantOrder) error {
-	return s.batched(ctx, "create merchant order", false, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-		o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Refunded, o.Currency, o.Description, o.Status, o.PayerID,
-		nanos(o.ExpiresAt), nanos(o.CreatedAt), nanos(o.UpdatedAt))
+	return s.batched(ctx, "create merchant order", false, insertOrderSQL, orderArgs(o)...)
 }
 
 // MerchantOrder finds an order by the merchant's number.
@@ -346,9 +352,7 @@ func (s *Store) StartTillOrder(ctx context.Context, device uint64, counter int64
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return errNoRow
 		}
-		_, err = s.txExec(ctx, tx, "INSERT INTO merchant_orders ("+morderColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-			o.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Fee, o.Refunded, o.Currency, o.Description, o.Status, o.PayerID,
-			nanos(o.ExpiresAt), nanos(o.CreatedAt), nanos(o.UpdatedAt))
+		_, err = s.txExec(ctx, tx, insertOrderSQL, orderArgs(o)...)
 		return err
 	})
 	if errors.Is(err, errNoRow) {
@@ -371,4 +375,27 @@ func (s *Store) StaffRole(ctx context.Context, merchantID, userID string) (strin
 	var role string
 	err := s.queryRow(ctx, "SELECT role FROM merchant_staff WHERE merchant_id = $1 AND user_id = $2", merchantID, userID).Scan(&role)
 	return role, s.mapErr("staff role", err)
+}
+
+// CreateStore stores a store.
+func (s *Store) CreateStore(ctx context.Context, st wallet.Shop) error {
+	_, err := s.exec(ctx, "INSERT INTO merchant_stores (id, merchant_id, name, created_at) VALUES ($1, $2, $3, $4)", st.ID, st.MerchantID, st.Name, nanos(st.CreatedAt))
+	return s.mapErr("create store", err)
+}
+
+// CreateTerminal stores a terminal of a merchant's store; ErrNotFound if
+// the store is not the merchant's.
+func (s *Store) CreateTerminal(ctx context.Context, t wallet.Terminal) error {
+	return s.exec1(ctx, "create terminal", `INSERT INTO merchant_terminals (id, store_id, merchant_id, name, created_at)
+		SELECT $1, id, merchant_id, $3, $4 FROM merchant_stores WHERE id = $2 AND merchant_id = $5`, t.ID, t.StoreID, t.Name, nanos(t.CreatedAt), t.MerchantID)
+}
+
+// Terminal returns a terminal.
+func (s *Store) Terminal(ctx context.Context, id string) (wallet.Terminal, error) {
+	var t wallet.Terminal
+	var created int64
+	err := s.queryRow(ctx, "SELECT id, store_id, merchant_id, name, created_at FROM merchant_terminals WHERE id = $1", id).
+		Scan(&t.ID, &t.StoreID, &t.MerchantID, &t.Name, &created)
+	t.CreatedAt = fromNanos(created)
+	return t, s.mapErr("terminal", err)
 }

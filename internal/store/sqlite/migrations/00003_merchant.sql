@@ -20,6 +20,21 @@ CREATE TABLE merchants (
 );
 CREATE INDEX merchants_owner ON merchants (owner_id);
 
+-- Stores and their tills (terminals).
+CREATE TABLE merchant_stores (
+    id          TEXT PRIMARY KEY,
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    name        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE merchant_terminals (
+    id          TEXT PRIMARY KEY,
+    store_id    TEXT NOT NULL REFERENCES merchant_stores (id),
+    merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    name        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+
 -- Staff: users who work for a merchant, with their role (cashier …).
 CREATE TABLE merchant_staff (
     merchant_id TEXT NOT NULL REFERENCES merchants (id),
@@ -56,6 +71,7 @@ CREATE TABLE merchant_orders (
     description  TEXT NOT NULL,
     status       TEXT NOT NULL,
     payer_id     TEXT NOT NULL DEFAULT '',
+    terminal_id  TEXT NOT NULL DEFAULT '',
     expires_at   INTEGER NOT NULL,
     created_at   INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL,
@@ -82,4 +98,6 @@ DROP TABLE merchant_orders;
 DROP TABLE merchant_nonces;
 DROP TABLE merchant_keys;
 DROP TABLE merchant_staff;
+DROP TABLE merchant_terminals;
+DROP TABLE merchant_stores;
 DROP TABLE merchants;
