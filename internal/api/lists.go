@@ -43,7 +43,7 @@ type (
 	merchantKeyOutput struct {
 		Body struct {
 			KeyID  string `json:"key_id"`
-			Secret string `json:"secret" doc:"Sign requests with it (HMAC-SHA256); it is not shown again."`
+			Secret string `json:"secret,omitempty" doc:"Sign requests with it (HMAC-SHA256); it is not shown again. Absent for Ed25519 keys."`
 		}
 	}
 	storeQROutput struct {

@@ -149,12 +149,21 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "newMerchantKey", Method: http.MethodPost, Path: "/v1/merchants/{id}/keys", Tags: []string{merchantTag},
-		Summary: "Make an API key (the secret is shown once)", Security: sessionOnly, DefaultStatus: http.StatusCreated,
-		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
+		Summary:     "Make an API key (an HMAC secret shown once, or your Ed25519 public key)",
+		Description: "Without a body: an HMAC-SHA256 key; its secret is in the answer, once. With ed25519_public_key: requests are signed with the matching private key (base64 of the Ed25519 signature of the same string), and no secret is returned.",
+		Security:    sessionOnly, DefaultStatus: http.StatusCreated,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
-		ID string `path:"id" maxLength:"64"`
+		ID   string `path:"id" maxLength:"64"`
+		Body *struct {
+			Ed25519PublicKey string `json:"ed25519_public_key,omitempty" maxLength:"64" doc:"Base64 of the 32-byte Ed25519 public key."`
+		} `required:"false"`
 	}) (*merchantKeyOutput, error) {
-		id, secret, err := w.NewMerchantKey(ctx, userFrom(ctx), in.ID)
+		pub := ""
+		if in.Body != nil {
+			pub = in.Body.Ed25519PublicKey
+		}
+		id, secret, err := w.NewMerchantKey(ctx, userFrom(ctx), in.ID, pub)
 		if err != nil {
 			return nil, err
 		}

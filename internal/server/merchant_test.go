@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -163,5 +165,38 @@ func TestMerchantScanToPay(t *testing.T) {
 			s.stop()
 			checkLedger(t, s.dsn)
 		})
+	}
+}
+
+func TestEd25519MerchantKey(t *testing.T) {
+	s := startServer(t, "sqlite:"+t.TempDir()+"/slt.db", lenientRisk)
+	_, owner := funded(t, s)
+	m := s.must(t, 201, "POST", "/v1/merchants", owner.token, map[string]any{"name": "Ed Shop", "display_name": "Ed Shop", "mcc": "5411", "country": "CN", "city": "Beijing"})
+	mid := m["id"].(string)
+	s.must(t, 200, "POST", "/v1/operator/merchants/"+mid+"/approve", "test-operator-token", nil)
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := s.must(t, 201, "POST", "/v1/merchants/"+mid+"/keys", owner.token, map[string]any{"ed25519_public_key": base64.StdEncoding.EncodeToString(pub)})
+	if k["secret"] != nil {
+		t.Errorf("an Ed25519 key came with a secret: %v", k)
+	}
+	sign := func(h http.Header, method, path string, body []byte) {
+		base := wallet.SignatureBase(method, path, h.Get("SLT-Timestamp"), h.Get("SLT-Nonce"), body)
+		h.Set("SLT-Signature", base64.StdEncoding.EncodeToString(ed25519.Sign(priv, []byte(base))))
+	}
+	mc := &merchantClient{s: s, keyID: k["key_id"].(string), secret: "unused"}
+	order := map[string]any{"out_trade_no": "ED-1", "amount": 100, "currency": "CNY"}
+	raw, _ := json.Marshal(order)
+	if st, o := mc.do(t, "POST", "/v1/merchant/orders", order, func(h http.Header) { sign(h, "POST", "/v1/merchant/orders", raw) }); st != 201 {
+		t.Fatalf("Ed25519-signed order: %d %v", st, o["_raw"])
+	}
+	// An HMAC signature (or any other) does not pass for an Ed25519 key.
+	if st, _ := mc.do(t, "GET", "/v1/merchant/orders/ED-1", nil, nil); st != 401 {
+		t.Errorf("HMAC signature accepted for an Ed25519 key: %d", st)
+	}
+	if st, _ := s.call(t, "POST", "/v1/merchants/"+mid+"/keys", owner.token, map[string]any{"ed25519_public_key": "AAAA"}); st != 422 {
+		t.Errorf("a short public key: %d", st)
 	}
 }

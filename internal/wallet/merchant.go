@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -146,9 +147,11 @@ func (s *Service) ownMerchant(ctx context.Context, u User, id string) (Merchant,
 	return m, nil
 }
 
-// NewMerchantKey makes an API key for an approved merchant; the secret is
-// returned once and kept sealed.
-func (s *Service) NewMerchantKey(ctx context.Context, owner User, merchantID string) (keyID, secret string, err error) {
+// NewMerchantKey makes an API key for an approved merchant. Without a
+// public key it is an HMAC key whose secret is returned once and kept
+// sealed; with an Ed25519 public key (base64, 32 bytes) the merchant signs
+// with its private key, which never leaves it, and no secret is returned.
+func (s *Service) NewMerchantKey(ctx context.Context, owner User, merchantID, ed25519Public string) (keyID, secret string, err error) {
 	m, err := s.ownMerchant(ctx, owner, merchantID)
 	if err != nil {
 		return "", "", err
@@ -156,17 +159,25 @@ func (s *Service) NewMerchantKey(ctx context.Context, owner User, merchantID str
 	if m.Status != "approved" {
 		return "", "", newError(KindConflict, CodeMerchantNotActive, "the merchant is %s: an operator must approve it first", m.Status)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", "", err
-	}
-	secret = merchantKeyPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	keyID = "key_" + ledger.NewID().String()
-	sealed, err := s.vault.Seal([]byte(secret), []byte("merchant-key:"+keyID))
-	if err != nil {
-		return "", "", err
+	k := MerchantKey{ID: keyID, MerchantID: m.ID, Kind: "hmac", Status: "active", CreatedAt: s.now().UTC()}
+	if ed25519Public != "" {
+		pub, err := base64.StdEncoding.DecodeString(ed25519Public)
+		if err != nil || len(pub) != ed25519.PublicKeySize {
+			return "", "", newError(KindInvalid, CodeInvalidRequest, "ed25519_public_key is the base64 of 32 bytes")
+		}
+		k.Kind, k.Secret = "ed25519", base64.StdEncoding.EncodeToString(pub)
+	} else {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return "", "", err
+		}
+		secret = merchantKeyPrefix + base64.RawURLEncoding.EncodeToString(raw)
+		if k.Secret, err = s.vault.Seal([]byte(secret), []byte("merchant-key:"+keyID)); err != nil {
+			return "", "", err
+		}
 	}
-	if err := s.store.CreateMerchantKey(ctx, MerchantKey{ID: keyID, MerchantID: m.ID, Secret: sealed, Status: "active", CreatedAt: s.now().UTC()}); err != nil {
+	if err := s.store.CreateMerchantKey(ctx, k); err != nil {
 		return "", "", fmt.Errorf("new merchant key: %w", err)
 	}
 	return keyID, secret, nil
@@ -228,12 +239,11 @@ func (s *Service) AuthenticateMerchant(ctx context.Context, r SignedRequest) (Me
 	if d := s.now().Sub(time.Unix(ts, 0)); d > SignatureMaxAge || d < -SignatureMaxAge {
 		return Merchant{}, newError(KindUnauthorized, CodeSignatureExpired, "the request was signed more than %s from now; check the clock", SignatureMaxAge)
 	}
-	secret, err := s.vault.Open(k.Secret, []byte("merchant-key:"+k.ID))
+	ok, err := s.checkSignature(k, r)
 	if err != nil {
-		return Merchant{}, fmt.Errorf("merchant key: %w", err)
+		return Merchant{}, err
 	}
-	want := Sign(string(secret), r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)
-	if !hmac.Equal([]byte(want), []byte(r.Signature)) {
+	if !ok {
 		return Merchant{}, invalid
 	}
 	if err := s.store.UseNonce(ctx, k.ID, r.Nonce, time.Unix(ts, 0)); err != nil {
@@ -250,4 +260,23 @@ func (s *Service) AuthenticateMerchant(ctx context.Context, r SignedRequest) (Me
 		return Merchant{}, newError(KindForbidden, CodeMerchantNotActive, "the merchant is %s", m.Status)
 	}
 	return m, nil
+}
+
+// checkSignature verifies a request's signature under a key: HMAC-SHA256
+// with the key's secret, or Ed25519 with the merchant's public key.
+func (s *Service) checkSignature(k MerchantKey, r SignedRequest) (bool, error) {
+	if k.Kind == "ed25519" {
+		pub, err := base64.StdEncoding.DecodeString(k.Secret)
+		sig, serr := base64.StdEncoding.DecodeString(r.Signature)
+		if err != nil || serr != nil || len(pub) != ed25519.PublicKeySize {
+			return false, nil
+		}
+		return ed25519.Verify(pub, []byte(SignatureBase(r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)), sig), nil
+	}
+	secret, err := s.vault.Open(k.Secret, []byte("merchant-key:"+k.ID))
+	if err != nil {
+		return false, fmt.Errorf("merchant key: %w", err)
+	}
+	want := Sign(string(secret), r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)
+	return hmac.Equal([]byte(want), []byte(r.Signature)), nil
 }

@@ -147,6 +147,7 @@ type Merchant struct {
 type MerchantKey struct {
 	ID         string
 	MerchantID string
+	Kind       string // hmac (Secret: the sealed secret) or ed25519 (Secret: the public key, base64)
 	Secret     string
 	Status     string // active, revoked
 	CreatedAt  time.Time

@@ -65,8 +65,8 @@ func (s *Store) ApproveMerchant(ctx context.Context, id, accountID string) error
 
 // CreateMerchantKey stores an API key.
 func (s *Store) CreateMerchantKey(ctx context.Context, k wallet.MerchantKey) error {
-	_, err := s.exec(ctx, "INSERT INTO merchant_keys (id, merchant_id, secret, status, created_at) VALUES ($1, $2, $3, $4, $5)",
-		k.ID, k.MerchantID, k.Secret, k.Status, nanos(k.CreatedAt))
+	_, err := s.exec(ctx, "INSERT INTO merchant_keys (id, merchant_id, kind, secret, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		k.ID, k.MerchantID, k.Kind, k.Secret, k.Status, nanos(k.CreatedAt))
 	return s.mapErr("create merchant key", err)
 }
 
@@ -74,8 +74,8 @@ func (s *Store) CreateMerchantKey(ctx context.Context, k wallet.MerchantKey) err
 func (s *Store) MerchantKeyByID(ctx context.Context, id string) (wallet.MerchantKey, error) {
 	var k wallet.MerchantKey
 	var created int64
-	err := s.queryRow(ctx, "SELECT id, merchant_id, secret, status, created_at FROM merchant_keys WHERE id = $1", id).
-		Scan(&k.ID, &k.MerchantID, &k.Secret, &k.Status, &created)
+	err := s.queryRow(ctx, "SELECT id, merchant_id, kind, secret, status, created_at FROM merchant_keys WHERE id = $1", id).
+		Scan(&k.ID, &k.MerchantID, &k.Kind, &k.Secret, &k.Status, &created)
 	k.CreatedAt = fromNanos(created)
 	return k, s.mapErr("merchant key", err)
 }

@@ -47,6 +47,7 @@ CREATE TABLE merchant_staff (
 CREATE TABLE merchant_keys (
     id          TEXT PRIMARY KEY,
     merchant_id TEXT NOT NULL REFERENCES merchants (id),
+    kind        TEXT NOT NULL DEFAULT 'hmac',
     secret      TEXT NOT NULL,
     status      TEXT NOT NULL,
     created_at  INTEGER NOT NULL
