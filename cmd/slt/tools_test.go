@@ -1,7 +1,9 @@
 package main_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -51,6 +53,17 @@ func TestPaycodeCommand(t *testing.T) {
 	c, _ := slt(t, nil, "paycode", "--device", "123456", "--secret", secret, "--at", "2026-11-25T12:01:00Z")
 	if a != b || a == c {
 		t.Errorf("codes: same time %q %q, next minute %q", a, b, c)
+	}
+	// The pictures a till scans.
+	dir := t.TempDir()
+	if out, code := slt(t, nil, append(args, "--qr", dir+"/qr.png", "--barcode", dir+"/bar.png")...); code != 0 {
+		t.Fatalf("paycode --qr --barcode: %d %s", code, out)
+	}
+	for _, f := range []string{"qr.png", "bar.png"} {
+		b, err := os.ReadFile(dir + "/" + f)
+		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("%s is not a PNG (%v)", f, err)
+		}
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
+	"github.com/shiliantong/shiliantong/internal/receivecode"
 	"github.com/shiliantong/shiliantong/pkg/paycode"
 )
 
@@ -18,6 +20,8 @@ type PaycodeCmd struct {
 	Secret string `required:"" env:"SLT_PAYCODE_SECRET" help:"Device secret issued at enrolment, base32 (prefer the environment variable to the flag)."`
 	At     string `help:"RFC 3339 time; default now."`
 	Watch  bool   `help:"Print a new code every step until interrupted."`
+	QR     string `name:"qr" type:"path" help:"Also write the code as a QR code PNG to this file."`
+	Bar    string `name:"barcode" type:"path" help:"Also write the code as a Code-128 barcode PNG to this file."`
 }
 
 // Run prints the code at --at (or now), or with --watch one code per time
@@ -39,7 +43,40 @@ func (c *PaycodeCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	return printPaycode(g.stdout, dev, at, cfg)
+	if err := printPaycode(g.stdout, dev, at, cfg); err != nil {
+		return err
+	}
+	return c.images(dev, at, cfg)
+}
+
+// images writes the code as the pictures a till scans, when asked.
+func (c *PaycodeCmd) images(dev paycode.Device, at time.Time, cfg paycode.Config) error {
+	if c.QR == "" && c.Bar == "" {
+		return nil
+	}
+	code, err := paycode.Generate(dev, at, cfg)
+	if err != nil {
+		return err
+	}
+	for _, out := range []struct {
+		path   string
+		render func() ([]byte, error)
+	}{
+		{c.QR, func() ([]byte, error) { return receivecode.PNG(code, 256) }},
+		{c.Bar, func() ([]byte, error) { return paycode.Barcode(code, 600, 120) }},
+	} {
+		if out.path == "" {
+			continue
+		}
+		img, err := out.render()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(out.path, img, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // time returns --at, or now when it is empty.
