@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/bank"
@@ -113,7 +114,11 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 	if err != nil {
 		return wallet.Deps{}, nil, err
 	}
-	d := wallet.Deps{Store: walletsql.New(st.SQL(), kind, store.IsUniqueViolation), Ledger: l, Bank: bk, Identity: id,
+	var writeLock sync.Locker
+	if l, ok := st.(interface{ WriteLock() sync.Locker }); ok {
+		writeLock = l.WriteLock() // SQLite: one writer per process, queue for it
+	}
+	d := wallet.Deps{Store: walletsql.New(st.SQL(), kind, store.IsUniqueViolation, writeLock), Ledger: l, Bank: bk, Identity: id,
 		Vault: vault, LookupKey: derive(secret, "card-lookup"), PINKey: derive(secret, "pin-pepper"), Risk: cfg.Risk, Codes: codes, Logger: cfg.Logger}
 	return d, func() {
 		for _, c := range closers {

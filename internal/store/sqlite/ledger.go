@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
 )
@@ -61,7 +62,9 @@ func (s *Store) Begin(ctx context.Context) (ledger.Tx, ledger.Head, error) {
 	if s.w == nil {
 		return nil, ledger.Head{}, errReadOnly
 	}
+	s.writeMu.Lock()
 	if err := s.w.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		s.writeMu.Unlock()
 		return nil, ledger.Head{}, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	var h ledger.Head
@@ -72,18 +75,24 @@ func (s *Store) Begin(ctx context.Context) (ledger.Tx, ledger.Head, error) {
 		})
 	if err != nil {
 		_ = s.w.exec(ctx, "ROLLBACK")
+		s.writeMu.Unlock()
 		return nil, ledger.Head{}, fmt.Errorf("sqlite: read head: %w", err)
 	}
-	return &tx{w: s.w}, h, nil
+	return &tx{w: s.w, mu: &s.writeMu}, h, nil
 }
 
 type tx struct {
 	w    *writer
+	mu   *sync.Mutex // held from Begin until Commit or Rollback
 	done bool
 }
 
 func (t *tx) Commit(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
 	t.done = true
+	defer t.mu.Unlock()
 	if err := t.w.exec(ctx, "COMMIT"); err != nil {
 		_ = t.w.exec(ctx, "ROLLBACK")
 		return fmt.Errorf("sqlite: commit: %w", err)
@@ -96,6 +105,7 @@ func (t *tx) Rollback(ctx context.Context) error {
 		return nil
 	}
 	t.done = true
+	defer t.mu.Unlock()
 	if err := t.w.exec(ctx, "ROLLBACK"); err != nil && !strings.Contains(err.Error(), "no transaction is active") {
 		return fmt.Errorf("sqlite: rollback: %w", err)
 	}

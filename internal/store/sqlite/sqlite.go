@@ -43,6 +43,10 @@ type Store struct {
 	log      *slog.Logger
 	stopCkpt chan struct{}
 	ckptDone sync.WaitGroup
+	// writeMu orders this process's write transactions (the engine's and
+	// the services' own): SQLite has one write lock, and waiting for it
+	// here is a queue, where its busy handler would sleep and retry.
+	writeMu sync.Mutex
 }
 
 // Options tune Open.
@@ -251,3 +255,7 @@ func IsUniqueViolation(err error) bool {
 	}
 	return false
 }
+
+// WriteLock is held by every write transaction of this process; services
+// writing their own tables take it too (see writeMu).
+func (s *Store) WriteLock() sync.Locker { return &s.writeMu }

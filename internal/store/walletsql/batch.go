@@ -80,6 +80,8 @@ func (b *batcher) run() {
 func (b *batcher) commit(batch []batchOp) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
+	b.s.writeMu.Lock()
+	defer b.s.writeMu.Unlock()
 	tx, err := b.s.db.BeginTx(ctx, nil)
 	if err == nil {
 		for i, op := range batch {

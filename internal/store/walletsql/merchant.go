@@ -171,11 +171,11 @@ const refundColumns = "id, merchant_id, order_id, out_refund_no, amount, fee_bac
 
 // AddRefund records a refund and raises the order's refunded total.
 func (s *Store) AddRefund(ctx context.Context, r wallet.MerchantRefund, feeBack func(before int64) int64) (wallet.MerchantRefund, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, end, err := s.beginWrite(ctx)
 	if err != nil {
 		return r, s.mapErr("add refund", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	defer end()
 	var after int64
 	err = tx.QueryRowContext(ctx, s.text(`UPDATE merchant_orders SET refunded = refunded + $2, status = 'REFUND'
 		WHERE id = $1 AND status IN ('SUCCESS', 'REFUND') AND refunded + $2 <= amount RETURNING refunded`), r.OrderID, r.Amount).Scan(&after)
@@ -192,11 +192,11 @@ func (s *Store) AddRefund(ctx context.Context, r wallet.MerchantRefund, feeBack 
 
 // FailRefund marks a refund failed and gives its amount back to the order.
 func (s *Store) FailRefund(ctx context.Context, r wallet.MerchantRefund) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, end, err := s.beginWrite(ctx)
 	if err != nil {
 		return s.mapErr("fail refund", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	defer end()
 	res, err := tx.ExecContext(ctx, s.text("UPDATE merchant_refunds SET status = 'failed' WHERE id = $1 AND status = 'processing'"), r.ID)
 	if err != nil {
 		return s.mapErr("fail refund", err)
@@ -223,12 +223,15 @@ func (s *Store) MerchantRefund(ctx context.Context, merchantID, outRefundNo stri
 
 // SetRefundStatus sets a refund's status, with its event.
 func (s *Store) SetRefundStatus(ctx context.Context, id, status string, ev *wallet.WebhookEvent) error {
-	return s.withEvent(ctx, "set refund status", ev, "UPDATE merchant_refunds SET status = $2 WHERE id = $1", id, status)
+	return s.withEvent(ctx, "set refund status", ev, false, "UPDATE merchant_refunds SET status = $2 WHERE id = $1", id, status)
 }
 
 // CompleteMerchantOrder marks an order paid, with its event.
 func (s *Store) CompleteMerchantOrder(ctx context.Context, id, payerID string, at time.Time, ev *wallet.WebhookEvent) error {
-	return s.withEvent(ctx, "complete merchant order", ev,
+	// Answered before its commit: the payment is in the ledger already, and
+	// an order whose completion a crash lost is completed from it at the
+	// next look (wallet.settleOrderState), event and all.
+	return s.withEvent(ctx, "complete merchant order", ev, true,
 		"UPDATE merchant_orders SET status = 'SUCCESS', payer_id = $2, updated_at = $3 WHERE id = $1 AND status IN ('NOTPAY', 'USERPAYING', 'CLOSED')",
 		id, payerID, nanos(at))
 }
@@ -236,11 +239,11 @@ func (s *Store) CompleteMerchantOrder(ctx context.Context, id, payerID string, a
 // withEvent runs a one-row update and, if it changed the row, inserts the
 // event, in one transaction: the outbox holds an event exactly when the
 // change it tells of happened.
-func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEvent, q string, args ...any) error {
+func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEvent, early bool, q string, args ...any) error {
 	if ev == nil {
-		return s.batched(ctx, op, true, q, args...)
+		return s.batchedOp(ctx, op, true, early, q, args...)
 	}
-	err := s.batch.do(ctx, false, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.batch.doOp(ctx, batchOp{early: early, fn: func(ctx context.Context, tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, q, args...)
 		if err != nil {
 			return err
@@ -251,7 +254,7 @@ func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEven
 		_, err = s.txExec(ctx, tx, `INSERT INTO webhook_events (id, merchant_id, type, payload, status, attempts, next_attempt_at, created_at)
 		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6)`, ev.ID, ev.MerchantID, ev.Type, ev.Payload, nanos(ev.NextAttemptAt), nanos(ev.CreatedAt))
 		return err
-	})
+	}})
 	if errors.Is(err, errNoRow) {
 		return fmt.Errorf("%s: %w", op, wallet.ErrNotFound)
 	}

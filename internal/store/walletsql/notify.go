@@ -19,11 +19,11 @@ func (s *Store) AddNotifications(ctx context.Context, ns []wallet.Notification) 
 	if len(ns) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, end, err := s.beginWrite(ctx)
 	if err != nil {
 		return s.mapErr("add notifications", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	defer end()
 	for len(ns) > 0 {
 		n := notificationChunk
 		if len(ns) < n {

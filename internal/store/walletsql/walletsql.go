@@ -23,6 +23,7 @@ type Store struct {
 	numbered bool     // rewrite $n to ?n (SQLite: numbered, not named, parameters)
 	stmts    sync.Map // query → *sql.Stmt
 	batch    *batcher // group commit of the payment path's small writes
+	writeMu  sync.Locker
 }
 
 // Dialects of New.
@@ -32,9 +33,15 @@ const (
 )
 
 // New returns a store over db; dialect is SQLite or Postgres, isUnique
-// tells a unique-constraint failure of db's driver.
-func New(db *sql.DB, dialect string, isUnique func(error) bool) *Store {
-	s := &Store{db: db, isUnique: isUnique, numbered: dialect == SQLite}
+// tells a unique-constraint failure of db's driver, and writeLock, if not
+// nil, is held around every write (SQLite: the process's one write lock,
+// shared with the ledger engine, so that writers queue instead of sleeping
+// in SQLite's busy handler).
+func New(db *sql.DB, dialect string, isUnique func(error) bool, writeLock sync.Locker) *Store {
+	if writeLock == nil {
+		writeLock = noLock{}
+	}
+	s := &Store{db: db, isUnique: isUnique, numbered: dialect == SQLite, writeMu: writeLock}
 	s.batch = newBatcher(s)
 	return s
 }
@@ -77,8 +84,30 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 	if err != nil {
 		return nil, err
 	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	return st.ExecContext(ctx, args...)
 }
+
+// beginWrite starts a write transaction holding the write lock; the
+// returned function ends it (after Commit or Rollback).
+func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, func(), error) {
+	s.writeMu.Lock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		s.writeMu.Unlock()
+		return nil, nil, err
+	}
+	return tx, func() {
+		_ = tx.Rollback() // after a commit it is a no-op
+		s.writeMu.Unlock()
+	}, nil
+}
+
+type noLock struct{}
+
+func (noLock) Lock()   {}
+func (noLock) Unlock() {}
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	st, err := s.stmt(ctx, q)
@@ -145,11 +174,11 @@ func (s *Store) exec1(ctx context.Context, op, q string, args ...any) error {
 
 // CreateUser creates the user and their first wallet in one transaction.
 func (s *Store) CreateUser(ctx context.Context, u *wallet.User, w wallet.WalletAccount) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, end, err := s.beginWrite(ctx)
 	if err != nil {
 		return s.mapErr("create user", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // after a commit it is a no-op
+	defer end()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, phone, name, password_hash, role, tier, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		u.ID, u.Phone, u.Name, u.PasswordHash, string(u.Role), int(u.Tier), nanos(u.CreatedAt)); err != nil {
