@@ -19,6 +19,9 @@ import (
 //     cache does not know is read again from the database.
 //   - payees by mobile number, for sessionCacheTTL: a payee's id, name and
 //     tier (for the balance cap) may be that old.
+//   - merchants, their API keys and the users behind payment codes, for
+//     sessionCacheTTL: a key revoked or a merchant suspended on another
+//     server takes effect here that much later (at once on this one).
 
 const (
 	sessionCacheTTL = 2 * time.Second
@@ -33,6 +36,10 @@ type authEntry struct {
 }
 
 type caches struct {
+	merchants *ttlCache[string, Merchant]
+	keys      *ttlCache[string, MerchantKey]
+	users     *ttlCache[string, User]
+
 	mu       sync.Mutex
 	auth     map[string]authEntry       // token hash →
 	wallets  map[string][]WalletAccount // user id →
@@ -41,7 +48,8 @@ type caches struct {
 }
 
 func newCaches() *caches {
-	return &caches{auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
+	return &caches{merchants: newTTLCache[string, Merchant](sessionCacheTTL), keys: newTTLCache[string, MerchantKey](sessionCacheTTL),
+		users: newTTLCache[string, User](sessionCacheTTL), auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
 		payees: map[string]authEntry{}}
 }
 
@@ -71,6 +79,13 @@ func (c *caches) forgetSessions() {
 	clear(c.auth)
 	clear(c.payees)
 	c.mu.Unlock()
+	c.users.forget()
+}
+
+// forgetMerchants drops cached merchants and keys: one changed.
+func (c *caches) forgetMerchants() {
+	c.merchants.forget()
+	c.keys.forget()
 }
 
 // userByPhone finds a user by mobile number, through the cache.
@@ -137,4 +152,49 @@ func (s *Service) walletIn(ctx context.Context, userID, cur string) (WalletAccou
 		}
 	}
 	return WalletAccount{}, false, nil
+}
+
+// ttlCache is a small per-process cache whose entries live for ttl; it is
+// cleared whole when it grows past cacheMaxEntries.
+type ttlCache[K comparable, V any] struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[K]ttlEntry[V]
+}
+
+type ttlEntry[V any] struct {
+	v  V
+	at time.Time
+}
+
+func newTTLCache[K comparable, V any](ttl time.Duration) *ttlCache[K, V] {
+	return &ttlCache[K, V]{ttl: ttl, m: map[K]ttlEntry[V]{}}
+}
+
+// get returns a fresh entry, or load's answer, which it keeps.
+func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= cacheMaxEntries {
+		clear(c.m)
+	}
+	c.m[k] = ttlEntry[V]{v: v, at: now}
+	c.mu.Unlock()
+	return v, nil
+}
+
+func (c *ttlCache[K, V]) forget() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
 }

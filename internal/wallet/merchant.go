@@ -124,11 +124,12 @@ func (s *Service) ApproveMerchant(ctx context.Context, id string) (Merchant, err
 	if err := s.store.ApproveMerchant(ctx, m.ID, acct.String()); err != nil && !errors.Is(err, ErrNotFound) {
 		return Merchant{}, fmt.Errorf("approve merchant: %w", err)
 	}
+	s.cache.forgetMerchants()
 	return s.merchant(ctx, id)
 }
 
 func (s *Service) merchant(ctx context.Context, id string) (Merchant, error) {
-	m, err := s.store.MerchantByID(ctx, id)
+	m, err := s.cache.merchants.get(id, func() (Merchant, error) { return s.store.MerchantByID(ctx, id) })
 	if errors.Is(err, ErrNotFound) {
 		return Merchant{}, newError(KindNotFound, CodeNotFound, "no such merchant")
 	}
@@ -188,6 +189,7 @@ func (s *Service) RevokeMerchantKey(ctx context.Context, owner User, merchantID,
 	if _, err := s.ownMerchant(ctx, owner, merchantID); err != nil {
 		return err
 	}
+	defer s.cache.forgetMerchants()
 	if err := s.store.RevokeMerchantKey(ctx, merchantID, keyID); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return newError(KindNotFound, CodeNotFound, "no such active key")
@@ -228,7 +230,7 @@ func (s *Service) AuthenticateMerchant(ctx context.Context, r SignedRequest) (Me
 	if r.KeyID == "" || r.Signature == "" || r.Nonce == "" || len(r.Nonce) > 64 {
 		return Merchant{}, invalid
 	}
-	k, err := s.store.MerchantKeyByID(ctx, r.KeyID)
+	k, err := s.cache.keys.get(r.KeyID, func() (MerchantKey, error) { return s.store.MerchantKeyByID(ctx, r.KeyID) })
 	if err != nil || k.Status != "active" {
 		return Merchant{}, invalid
 	}

@@ -125,7 +125,7 @@ func (s *Service) checkCode(ctx context.Context, code string) (User, uint64, int
 	case err != nil:
 		return User{}, 0, 0, bad
 	}
-	u, err := s.store.UserByID(ctx, d.UserID)
+	u, err := s.cache.users.get(d.UserID, func() (User, error) { return s.store.UserByID(ctx, d.UserID) })
 	return u, d.Number, counter, err
 }
 

@@ -32,6 +32,7 @@ func (s *Service) SetSettlementCard(ctx context.Context, owner User, merchantID,
 	if c.Status != "verified" || c.Type == "credit" {
 		return newError(KindInvalid, CodeCardNotForPayouts, "payouts go to a verified debit card")
 	}
+	defer s.cache.forgetMerchants()
 	return s.store.SetSettlementCard(ctx, merchantID, cardID)
 }
 
