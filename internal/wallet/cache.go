@@ -19,9 +19,11 @@ import (
 //     cache does not know is read again from the database.
 //   - payees by mobile number, for sessionCacheTTL: a payee's id, name and
 //     tier (for the balance cap) may be that old.
-//   - merchants, their API keys and the users behind payment codes, for
-//     sessionCacheTTL: a key revoked or a merchant suspended on another
-//     server takes effect here that much later (at once on this one).
+//   - merchants, their API keys, payment-code devices and the users behind
+//     them, for sessionCacheTTL: a key or a device revoked, or a merchant
+//     suspended, on another server takes effect here that much later (at
+//     once on this one). A device's last used code step may be that old:
+//     the database's compare-and-set still refuses a used code.
 
 const (
 	sessionCacheTTL = 2 * time.Second
@@ -39,6 +41,7 @@ type caches struct {
 	merchants *ttlCache[string, Merchant]
 	keys      *ttlCache[string, MerchantKey]
 	users     *ttlCache[string, User]
+	devices   *ttlCache[uint64, openDevice] // payment-code devices, secrets unsealed
 
 	mu       sync.Mutex
 	auth     map[string]authEntry       // token hash →
@@ -49,7 +52,7 @@ type caches struct {
 
 func newCaches() *caches {
 	return &caches{merchants: newTTLCache[string, Merchant](sessionCacheTTL), keys: newTTLCache[string, MerchantKey](sessionCacheTTL),
-		users: newTTLCache[string, User](sessionCacheTTL), auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
+		users: newTTLCache[string, User](sessionCacheTTL), devices: newTTLCache[uint64, openDevice](sessionCacheTTL), auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
 		payees: map[string]authEntry{}}
 }
 

@@ -86,6 +86,7 @@ func (s *Service) EnrollPaycode(ctx context.Context, u User, pin string) (Enrolm
 
 // RevokePaycode revokes one of the user's devices: its codes stop at once.
 func (s *Service) RevokePaycode(ctx context.Context, u User, device uint64) error {
+	defer s.cache.devices.forget()
 	if err := s.store.RevokePaycodeDevice(ctx, u.ID, device); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return newError(KindNotFound, CodeNotFound, "you have no such active device")
@@ -104,19 +105,13 @@ func (s *Service) checkCode(ctx context.Context, code string) (User, uint64, int
 	if err != nil {
 		return User{}, 0, 0, bad
 	}
-	d, err := s.store.PaycodeDevice(ctx, p.Device)
+	d, err := s.cache.devices.get(p.Device, func() (openDevice, error) { return s.openDevice(ctx, p.Device) })
 	if err != nil || d.Status != "active" {
 		return User{}, 0, 0, bad
 	}
-	secret, err := s.vault.Open(d.Secret, []byte(fmt.Sprintf("paycode:%d", d.Number)))
-	if err != nil {
-		return User{}, 0, 0, fmt.Errorf("payment code: %w", err)
-	}
-	raw, err := paycode.DecodeSecret(string(secret))
-	if err != nil {
-		return User{}, 0, 0, fmt.Errorf("payment code: %w", err)
-	}
-	counter, err := paycode.VerifyAfter(paycode.Device{Number: d.Number, Secret: raw}, p, s.now(), d.LastCounter, cfg)
+	// d.LastCounter may be a little old: a code it lets through that is not
+	// newer than the stored one is refused by StartTillOrder's update.
+	counter, err := paycode.VerifyAfter(paycode.Device{Number: d.Number, Secret: d.secret}, p, s.now(), d.LastCounter, cfg)
 	switch {
 	case errors.Is(err, paycode.ErrReplay):
 		return User{}, 0, 0, errCodeUsed
@@ -139,9 +134,8 @@ func (s *Service) Micropay(ctx context.Context, m Merchant, authCode string, r O
 	if err != nil {
 		return MerchantOrder{}, err
 	}
-	if _, err := s.store.MerchantOrder(ctx, m.ID, o.OutTradeNo); err == nil {
-		return s.existingOrder(ctx, m, o) // a POS retry: the order as it is
-	}
+	// A POS retry of a sale finds its code used (or, racing, the order
+	// number taken): both lead to the order as it stands, below.
 	if err := s.checkTerminal(ctx, m, r.TerminalID); err != nil {
 		return MerchantOrder{}, err
 	}
@@ -261,4 +255,26 @@ func (s *Service) Reverse(ctx context.Context, m Merchant, no string) (MerchantO
 		return o, err
 	}
 	return s.MerchantOrderByNo(ctx, m, no)
+}
+
+// openDevice is an enrolled device with its secret unsealed.
+type openDevice struct {
+	PaycodeDevice
+	secret []byte
+}
+
+func (s *Service) openDevice(ctx context.Context, number uint64) (openDevice, error) {
+	d, err := s.store.PaycodeDevice(ctx, number)
+	if err != nil {
+		return openDevice{}, err
+	}
+	sealed, err := s.vault.Open(d.Secret, []byte(fmt.Sprintf("paycode:%d", d.Number)))
+	if err != nil {
+		return openDevice{}, fmt.Errorf("payment code: %w", err)
+	}
+	raw, err := paycode.DecodeSecret(string(sealed))
+	if err != nil {
+		return openDevice{}, fmt.Errorf("payment code: %w", err)
+	}
+	return openDevice{PaycodeDevice: d, secret: raw}, nil
 }
