@@ -228,10 +228,8 @@ func (s *Store) SetRefundStatus(ctx context.Context, id, status string, ev *wall
 
 // CompleteMerchantOrder marks an order paid, with its event.
 func (s *Store) CompleteMerchantOrder(ctx context.Context, id, payerID string, at time.Time, ev *wallet.WebhookEvent) error {
-	// Answered before its commit: the payment is in the ledger already, and
-	// an order whose completion a crash lost is completed from it at the
-	// next look (wallet.settleOrderState), event and all.
-	return s.withEvent(ctx, "complete merchant order", ev, true,
+	// Answered after its commit: a client told SUCCESS must read SUCCESS.
+	return s.withEvent(ctx, "complete merchant order", ev, false,
 		"UPDATE merchant_orders SET status = 'SUCCESS', payer_id = $2, updated_at = $3 WHERE id = $1 AND status IN ('NOTPAY', 'USERPAYING', 'CLOSED')",
 		id, payerID, nanos(at))
 }
