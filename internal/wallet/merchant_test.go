@@ -29,3 +29,17 @@ func TestFeeRounding(t *testing.T) {
 		}
 	}
 }
+
+func TestFeeShareDoesNotOverflow(t *testing.T) {
+	// An order of 10¹² minor units with a 100 % fee: the product is 10²⁴.
+	const amount = 1_000_000_000_000
+	if got := feeShare(amount, amount/2, amount); got != amount/2 {
+		t.Errorf("feeShare = %d, want %d", got, amount/2)
+	}
+	if got := feeShare(21, 1000, 3550); got != 5 {
+		t.Errorf("feeShare(21, 1000, 3550) = %d, want 5", got)
+	}
+	if got := feeShare(21, 3550, 3550); got != 21 {
+		t.Errorf("all refunded: %d, want the whole fee 21", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
@@ -69,7 +70,7 @@ func (s *Service) refund(ctx context.Context, m Merchant, r RefundRequest) (Merc
 	rf := MerchantRefund{ID: ledger.NewID().String(), MerchantID: m.ID, OrderID: o.ID, OutRefundNo: r.OutRefundNo, Amount: r.Amount,
 		Reason: reason, Status: RefundProcessing, CreatedAt: s.now().UTC()}
 	rf, err = s.store.AddRefund(ctx, rf, func(before int64) int64 {
-		return o.Fee*(before+r.Amount)/o.Amount - o.Fee*before/o.Amount
+		return feeShare(o.Fee, before+r.Amount, o.Amount) - feeShare(o.Fee, before, o.Amount)
 	})
 	switch {
 	case errors.Is(err, ErrDuplicate):
@@ -130,4 +131,13 @@ func (s *Service) driveRefund(ctx context.Context, m Merchant, o MerchantOrder, 
 	}
 	rf.Status = RefundSuccess
 	return rf, nil
+}
+
+// feeShare is ⌊fee·refunded/amount⌋ without overflow: fee and refunded
+// may each be near 10¹², so the product is computed in 128 bits.
+// 0 ≤ refunded ≤ amount, so the quotient fits.
+func feeShare(fee, refunded, amount int64) int64 {
+	hi, lo := bits.Mul64(uint64(fee), uint64(refunded))
+	q, _ := bits.Div64(hi, lo, uint64(amount))
+	return int64(q)
 }

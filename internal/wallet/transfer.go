@@ -301,7 +301,8 @@ func (s *Service) checkBalanceCap(ctx context.Context, payee User, w WalletAccou
 	if err != nil {
 		return fmt.Errorf("payee balance: %w", err)
 	}
-	if a.CreditsPosted+a.CreditsPending-a.DebitsPosted+amount > cap {
+	// amount > cap first: the sum below must not overflow.
+	if amount > cap || a.CreditsPosted+a.CreditsPending-a.DebitsPosted > cap-amount {
 		return newError(KindInvalid, CodeLimitExceeded, "%s can not receive this much until they verify their identity (an unverified wallet holds at most %s)",
 			payee.Name, formatMoney(cap, w.Currency)).with("limit", "payee_balance_cap").with("limit_amount", cap)
 	}
