@@ -351,23 +351,13 @@ func registerPay(a huma.API, w *wallet.Service) {
 }
 
 func registerStoreQRImages(a huma.API, w *wallet.Service) {
-	for _, f := range []struct{ ext, mime string }{{"png", "image/png"}, {"svg", "image/svg+xml"}} {
-		huma.Register(a, huma.Operation{
-			OperationID: "storeQR" + strings.ToUpper(f.ext), Method: http.MethodGet, Path: "/v1/merchants/{id}/qr." + f.ext, Tags: []string{merchantTag},
-			Summary: "The merchant's static store QR code as an image (" + f.ext + "), to print", Security: sessionOnly,
-			Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
-		}, wrap(func(ctx context.Context, in *struct {
-			ID string `path:"id" maxLength:"64"`
-		}) (*imageOutput, error) {
-			p, err := w.StoreQR(ctx, userFrom(ctx), in.ID)
-			if err != nil {
-				return nil, err
-			}
-			img, err := qrImage(f.ext, p)
-			if err != nil {
-				return nil, err
-			}
-			return &imageOutput{ContentType: f.mime, CacheControl: "private, max-age=300", Body: img}, nil
-		}))
-	}
+	registerQRImages(a, huma.Operation{
+		OperationID: "storeQR", Path: "/v1/merchants/{id}/qr", Tags: []string{merchantTag},
+		Summary: "The merchant's static store QR code as an image, to print", Security: sessionOnly,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict},
+	}, func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (string, error) {
+		return w.StoreQR(ctx, userFrom(ctx), in.ID)
+	})
 }

@@ -364,13 +364,24 @@ func registerReceiveCode(a huma.API, w *wallet.Service) {
 		out.Body.Payload = p
 		return out, nil
 	}))
+	registerQRImages(a, huma.Operation{
+		OperationID: "receiveCode", Path: "/v1/me/receive-code", Tags: []string{walletTag},
+		Summary: "My receive code as a QR image", Security: sessionOnly,
+		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, func(ctx context.Context, in *receiveCodeInput) (string, error) {
+		return w.ReceiveCode(ctx, userFrom(ctx), in.Amount, in.Currency, in.Note)
+	})
+}
+
+// registerQRImages serves op as op.Path+".png" and op.Path+".svg": the
+// payload that payload returns, as a QR code image.
+func registerQRImages[I any](a huma.API, op huma.Operation, payload func(ctx context.Context, in *I) (string, error)) {
 	for _, f := range []struct{ ext, mime string }{{"png", "image/png"}, {"svg", "image/svg+xml"}} {
-		huma.Register(a, huma.Operation{
-			OperationID: "receiveCode" + strings.ToUpper(f.ext), Method: http.MethodGet, Path: "/v1/me/receive-code." + f.ext, Tags: []string{walletTag},
-			Summary: "My receive code as a QR image (" + f.ext + ")", Security: sessionOnly,
-			Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
-		}, wrap(func(ctx context.Context, in *receiveCodeInput) (*imageOutput, error) {
-			p, err := w.ReceiveCode(ctx, userFrom(ctx), in.Amount, in.Currency, in.Note)
+		o := op
+		o.OperationID, o.Method, o.Path = op.OperationID+strings.ToUpper(f.ext), http.MethodGet, op.Path+"."+f.ext
+		o.Summary = op.Summary + " (" + f.ext + ")"
+		huma.Register(a, o, wrap(func(ctx context.Context, in *I) (*imageOutput, error) {
+			p, err := payload(ctx, in)
 			if err != nil {
 				return nil, err
 			}

@@ -108,6 +108,10 @@ type RefundView struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+func refundView(r wallet.MerchantRefund) RefundView {
+	return RefundView{ID: r.ID, OutRefundNo: r.OutRefundNo, Amount: r.Amount, FeeBack: r.FeeBack, Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}
+}
+
 func registerRefunds(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "refund", Method: http.MethodPost, Path: "/v1/merchant/refunds", Tags: []string{merchantAPITag},
@@ -128,8 +132,7 @@ func registerRefunds(a huma.API, w *wallet.Service) {
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body RefundView }{Body: RefundView{ID: r.ID, OutRefundNo: r.OutRefundNo, Amount: r.Amount, FeeBack: r.FeeBack,
-			Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}}, nil
+		return &struct{ Body RefundView }{Body: refundView(r)}, nil
 	}))
 }
 

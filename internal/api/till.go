@@ -114,8 +114,7 @@ func registerTill(a huma.API, w *wallet.Service) {
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body RefundView }{Body: RefundView{ID: r.ID, OutRefundNo: r.OutRefundNo, Amount: r.Amount, FeeBack: r.FeeBack,
-			Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}}, nil
+		return &struct{ Body RefundView }{Body: refundView(r)}, nil
 	}))
 }
 
