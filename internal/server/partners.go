@@ -118,7 +118,9 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 	if l, ok := st.(interface{ WriteLock() sync.Locker }); ok {
 		writeLock = l.WriteLock() // SQLite: one writer per process, queue for it
 	}
-	d := wallet.Deps{Store: walletsql.New(st.SQL(), kind, store.IsUniqueViolation, writeLock), Ledger: l, Bank: bk, Identity: id,
+	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, writeLock)
+	closers = append(closers, func() { _ = ws.Close() })
+	d := wallet.Deps{Store: ws, Ledger: l, Bank: bk, Identity: id,
 		Vault: vault, LookupKey: derive(secret, "card-lookup"), PINKey: derive(secret, "pin-pepper"), Risk: cfg.Risk, Codes: codes, Logger: cfg.Logger}
 	return d, func() {
 		for _, c := range closers {

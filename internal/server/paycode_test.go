@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shiliantong/shiliantong/internal/store"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 	"github.com/shiliantong/shiliantong/pkg/paycode"
 )
@@ -154,5 +156,115 @@ func itoa(n uint64) string {
 		if n /= 10; n == 0 {
 			return string(b)
 		}
+	}
+}
+
+// A till that reverses a sale while its payment is committing: whichever
+// wins, the payer is never left charged for a reversed sale.
+func TestReversalCrossingAPayment(t *testing.T) {
+	for name, dsn := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := startServer(t, dsn(t), lenientRisk)
+			payer, owner := funded(t, s)
+			_, pos := merchantFor(t, s, owner)
+			s.must(t, 204, "PUT", "/v1/me/password-free", payer.token, map[string]any{"password": testPassword, "per_transaction": 2000, "daily": 50000})
+			const sales = 8
+			devs := make([]phone, sales)
+			for i := range devs {
+				devs[i] = enroll(t, s, payer)
+			}
+			awayFromStepEdge()
+			before := s.available(t, payer, "CNY")
+			var wg sync.WaitGroup
+			for i, d := range devs {
+				no := "X-" + itoa(uint64(i))
+				code := d.code(t, time.Now())
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					pos.do(t, "POST", "/v1/merchant/micropay", map[string]any{"auth_code": code, "out_trade_no": no, "amount": 100, "currency": "CNY"}, nil)
+				}()
+				go func() {
+					defer wg.Done()
+					// From as soon as the order may exist to after it is paid.
+					time.Sleep(time.Duration(i) * 700 * time.Microsecond)
+					for range 50 {
+						if st, _ := pos.do(t, "POST", "/v1/merchant/orders/"+no+"/reverse", nil, nil); st != 404 {
+							return
+						}
+						time.Sleep(time.Millisecond)
+					}
+				}()
+			}
+			wg.Wait()
+			paid := int64(0)
+			for i := range devs {
+				_, o := pos.do(t, "GET", "/v1/merchant/orders/X-"+itoa(uint64(i)), nil, nil)
+				switch o["status"] {
+				case wallet.OrderReversed:
+				case wallet.OrderSuccess:
+					paid += 100
+				default:
+					t.Errorf("sale %d ended %v", i, o["status"])
+				}
+			}
+			if got := s.available(t, payer, "CNY"); got != before-paid {
+				t.Errorf("the payer has %d, want %d (%d paid for sales that were not reversed)", got, before-paid, paid)
+			}
+			s.stop()
+			checkLedger(t, s.dsn)
+		})
+	}
+}
+
+// A crash after a payment committed but before its order's new state (and
+// event) were written: the server, started again, settles the order from
+// the ledger, event included.
+func TestPaidOrderSettledAfterACrash(t *testing.T) {
+	for name, dsn := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			db := dsn(t)
+			s := startServer(t, db, lenientRisk)
+			payer, owner := funded(t, s)
+			mid, pos := merchantFor(t, s, owner)
+			s.must(t, 204, "PUT", "/v1/me/password-free", payer.token, map[string]any{"password": testPassword, "per_transaction": 2000, "daily": 5000})
+			dev := enroll(t, s, payer)
+			awayFromStepEdge()
+			if st, o := pos.do(t, "POST", "/v1/merchant/micropay", map[string]any{"auth_code": dev.code(t, time.Now()), "out_trade_no": "C-1", "amount": 900, "currency": "CNY"}, nil); st != 200 || o["status"] != "SUCCESS" {
+				t.Fatalf("micropay: %d %v", st, o["_raw"])
+			}
+			s.stop()
+
+			// What the crash lost: the order's state and its event.
+			ctx := context.Background()
+			st, err := store.Open(ctx, db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := "UPDATE merchant_orders SET status = 'USERPAYING' WHERE out_trade_no = 'C-1'"
+			if _, err := st.SQL().ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.SQL().ExecContext(ctx, "DELETE FROM webhook_events"); err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+
+			s = startServer(t, db, lenientRisk)
+			pos.s = s
+			var evs []any
+			for try := 0; try < 100 && len(evs) == 0; try++ {
+				time.Sleep(time.Duration(try) * time.Millisecond)
+				evs = s.must(t, 200, "GET", "/v1/merchants/"+mid+"/webhook-events", owner.token, nil)["events"].([]any)
+			}
+			if len(evs) != 1 || evs[0].(map[string]any)["type"] != "payment.succeeded" {
+				t.Errorf("events after the restart: %v", evs)
+			}
+			if _, o := pos.do(t, "GET", "/v1/merchant/orders/C-1", nil, nil); o["status"] != wallet.OrderSuccess {
+				t.Errorf("order after the restart: %v %v", o["status"], o["_raw"])
+			}
+			s.stop()
+			checkLedger(t, s.dsn)
+		})
 	}
 }

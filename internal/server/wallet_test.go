@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,7 +61,11 @@ func startServer(t *testing.T, dsn string, cfg func(*server.Config)) *testServer
 		cfg(&c)
 	}
 	t.Setenv("SLT_SECRET_KEY", "c2VjcmV0LWtleS1mb3ItdGVzdHMtb25seS0zMi1ieXRlcy1sb25nISE=")
-	t.Setenv("SLT_CARD_KEYS", bank.GenerateKeySpec())
+	keys := os.Getenv("SLT_CARD_KEYS") // a server started again in a test keeps its keys
+	if keys == "" {
+		keys = bank.GenerateKeySpec()
+	}
+	t.Setenv("SLT_CARD_KEYS", keys)
 	go func() { done <- server.Run(ctx, c) }()
 	select {
 	case a := <-addr:

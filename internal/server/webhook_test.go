@@ -64,6 +64,20 @@ func TestWebhooksAreDeliveredAfterFailures(t *testing.T) {
 			})
 			payer, owner := funded(t, s)
 			mid, pos := merchantFor(t, s, owner)
+			// A sale before the merchant sets a webhook: its event is kept,
+			// not sent, until the merchant replays it.
+			_, o0 := pos.do(t, "POST", "/v1/merchant/orders", map[string]any{"out_trade_no": "W-0", "amount": 100, "currency": "CNY"}, nil)
+			s.must(t, 201, "POST", "/v1/payments", payer.token, map[string]any{"payload": o0["qr"], "pin": "285714"})
+			// (The event is written just after the payer's answer.)
+			var evs0 []any
+			for try := 0; try < 100 && len(evs0) == 0; try++ {
+				time.Sleep(time.Duration(try) * time.Millisecond)
+				evs0 = s.must(t, 200, "GET", "/v1/merchants/"+mid+"/webhook-events", owner.token, nil)["events"].([]any)
+			}
+			if len(evs0) != 1 || evs0[0].(map[string]any)["status"] != wallet.EventNoEndpoint {
+				t.Fatalf("event with no webhook set: %v", evs0)
+			}
+			early := evs0[0].(map[string]any)["id"].(string)
 			rcv := &receiver{failures: 2, attempts: map[string]int{}, events: map[string]map[string]any{}}
 			hook := httptest.NewServer(rcv)
 			defer hook.Close()
@@ -91,12 +105,21 @@ func TestWebhooksAreDeliveredAfterFailures(t *testing.T) {
 			evs := s.must(t, 200, "GET", "/v1/merchants/"+mid+"/webhook-events", owner.token, nil)["events"].([]any)
 			for _, e := range evs {
 				m := e.(map[string]any)
+				if m["id"] == early {
+					if m["status"] != wallet.EventNoEndpoint || m["attempts"] != 0.0 {
+						t.Errorf("the event from before the webhook: %v after %v attempts", m["status"], m["attempts"])
+					}
+					continue
+				}
 				if m["status"] != "delivered" || m["attempts"] != 3.0 {
 					t.Errorf("event %v: %v after %v attempts, want delivered after 3", m["id"], m["status"], m["attempts"])
 				}
 			}
 			// Replay: the receiver gets it once more, with the same id.
 			first := evs[0].(map[string]any)["id"].(string)
+			if first == early {
+				first = evs[1].(map[string]any)["id"].(string)
+			}
 			s.must(t, 202, "POST", "/v1/merchants/"+mid+"/webhook-events/"+first+"/replay", owner.token, nil)
 			for time.Now().Before(deadline) {
 				rcv.mu.Lock()
@@ -112,6 +135,23 @@ func TestWebhooksAreDeliveredAfterFailures(t *testing.T) {
 			rcv.mu.Unlock()
 			if n != 4 || bad != 0 {
 				t.Errorf("after a replay the receiver saw %d attempts of %s and %d bad signatures", n, first, bad)
+			}
+			// The event from before the webhook, replayed, is sent now.
+			s.must(t, 202, "POST", "/v1/merchants/"+mid+"/webhook-events/"+early+"/replay", owner.token, nil)
+			for time.Now().Before(deadline) {
+				rcv.mu.Lock()
+				_, ok := rcv.events[early]
+				rcv.mu.Unlock()
+				if ok {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			rcv.mu.Lock()
+			_, ok := rcv.events[early]
+			rcv.mu.Unlock()
+			if !ok {
+				t.Errorf("the replayed event from before the webhook was not delivered")
 			}
 			if st, _ := s.call(t, "PUT", "/v1/merchants/"+mid+"/webhook", owner.token, map[string]any{"url": "ftp://x"}); st != 422 {
 				t.Errorf("ftp webhook accepted: %d", st)

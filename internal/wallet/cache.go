@@ -19,15 +19,19 @@ import (
 //     cache does not know is read again from the database.
 //   - payees by mobile number, for sessionCacheTTL: a payee's id, name and
 //     tier (for the balance cap) may be that old.
-//   - merchants, their API keys, payment-code devices and the users behind
-//     them, for sessionCacheTTL: a key or a device revoked, or a merchant
-//     suspended, on another server takes effect here that much later (at
-//     once on this one). A device's last used code step may be that old:
-//     the database's compare-and-set still refuses a used code.
+//   - merchants, their API keys and the users behind them, for
+//     sessionCacheTTL: a key revoked, or a merchant suspended, on another
+//     server takes effect here that much later (at once on this one).
+//   - payment-code devices, their secrets unsealed, for deviceCacheTTL: a
+//     device's number and secret never change, and what does — its status
+//     and its last used code step — the database's compare-and-set checks
+//     when a code is used, so a stale entry can not let a used code or a
+//     revoked device pay; a refused compare-and-set drops the entry.
 
 const (
 	sessionCacheTTL = 2 * time.Second
 	walletCacheTTL  = time.Minute
+	deviceCacheTTL  = 10 * time.Minute
 	cacheMaxEntries = 100_000
 )
 
@@ -42,6 +46,7 @@ type caches struct {
 	keys      *ttlCache[string, MerchantKey]
 	users     *ttlCache[string, User]
 	devices   *ttlCache[uint64, openDevice] // payment-code devices, secrets unsealed
+	webhooks  *ttlCache[string, bool]       // merchant id → has a webhook
 
 	mu       sync.Mutex
 	auth     map[string]authEntry       // token hash →
@@ -52,7 +57,7 @@ type caches struct {
 
 func newCaches() *caches {
 	return &caches{merchants: newTTLCache[string, Merchant](sessionCacheTTL), keys: newTTLCache[string, MerchantKey](sessionCacheTTL),
-		users: newTTLCache[string, User](sessionCacheTTL), devices: newTTLCache[uint64, openDevice](sessionCacheTTL), auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
+		users: newTTLCache[string, User](sessionCacheTTL), devices: newTTLCache[uint64, openDevice](deviceCacheTTL), webhooks: newTTLCache[string, bool](sessionCacheTTL), auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
 		payees: map[string]authEntry{}}
 }
 
@@ -194,6 +199,13 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	c.m[k] = ttlEntry[V]{v: v, at: now}
 	c.mu.Unlock()
 	return v, nil
+}
+
+// drop forgets one entry.
+func (c *ttlCache[K, V]) drop(k K) {
+	c.mu.Lock()
+	delete(c.m, k)
+	c.mu.Unlock()
 }
 
 func (c *ttlCache[K, V]) forget() {

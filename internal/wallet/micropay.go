@@ -154,6 +154,9 @@ func (s *Service) Micropay(ctx context.Context, m Merchant, authCode string, r O
 	case errors.Is(err, ErrDuplicate):
 		return s.existingOrder(ctx, m, o)
 	case errors.Is(err, ErrNotFound):
+		// The code's step was used, or the device revoked, meanwhile: the
+		// device is read again next time.
+		s.cache.devices.drop(device)
 		if again, qerr := s.existingOrder(ctx, m, o); qerr == nil {
 			return again, nil
 		}
@@ -217,14 +220,51 @@ func (s *Service) completeClaimed(ctx context.Context, payer User, m Merchant, o
 		_ = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", s.now().UTC())
 		return MerchantOrder{}, err
 	}
-	if err := s.store.CompleteMerchantOrder(ctx, o.ID, payer.ID, s.now().UTC(), orderEvent(s, o)); err != nil && !errors.Is(err, ErrNotFound) {
-		return MerchantOrder{}, err
-	}
 	if created {
 		s.risk.Done(ev)
 	}
-	o.Status = OrderSuccess
-	return o, nil
+	return s.completePaid(ctx, o)
+}
+
+// completePaid marks an order whose payment is in the ledger paid, with
+// its payment.succeeded event. The ledger is the truth: the order follows
+// it, and a reader that finds the order still USERPAYING looks there
+// (settleOrderState). If the till reversed the order while its payment
+// was committing, the payment goes back to the payer.
+func (s *Service) completePaid(ctx context.Context, o MerchantOrder) (MerchantOrder, error) {
+	err := s.store.CompleteMerchantOrder(ctx, o.ID, o.PayerID, s.now().UTC(), orderEvent(ctx, s, o))
+	if err == nil {
+		o.Status = OrderSuccess
+		return o, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return MerchantOrder{}, err
+	}
+	// It is no longer waiting: paid already, or reversed.
+	now, err := s.store.MerchantOrderByID(ctx, o.ID)
+	if err != nil {
+		return MerchantOrder{}, err
+	}
+	if now.Status == OrderReversed {
+		m, err := s.merchant(ctx, o.MerchantID)
+		if err != nil {
+			return MerchantOrder{}, err
+		}
+		return s.payBackReversed(ctx, m, now)
+	}
+	return now, nil
+}
+
+// payBackReversed pays back an order the till reversed whose payment
+// committed all the same (the two crossed): the order is marked paid for
+// a moment, then reversed again through the refund path, as a till's
+// reversal of a paid order is. Either side of the crossing may call it;
+// the refund number makes the pay-back happen once.
+func (s *Service) payBackReversed(ctx context.Context, m Merchant, o MerchantOrder) (MerchantOrder, error) {
+	if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderReversed, OrderSuccess, "", s.now().UTC()); err != nil && !errors.Is(err, ErrNotFound) {
+		return MerchantOrder{}, err
+	}
+	return s.Reverse(ctx, m, o.OutTradeNo)
 }
 
 // Reverse (撤销) undoes a POS payment the POS gave up on: an unpaid order
@@ -238,12 +278,21 @@ func (s *Service) Reverse(ctx context.Context, m Merchant, no string) (MerchantO
 	}
 	switch o.Status {
 	case OrderReversed, OrderClosed:
+		if o.Status == OrderReversed && o.Refunded == 0 && s.orderPaid(ctx, o) {
+			return s.payBackReversed(ctx, m, o) // a payment crossed the reversal
+		}
 		return o, nil
 	case OrderNotPay, OrderUserPaying:
 		if err := s.store.SetMerchantOrderStatus(ctx, o.ID, o.Status, OrderReversed, "", s.now().UTC()); err != nil {
 			return s.Reverse(ctx, m, no) // it moved on meanwhile: look again
 		}
 		o.Status = OrderReversed
+		// A payment committing this instant finds the order reversed and
+		// pays itself back (completePaid); one that committed before is
+		// paid back here.
+		if s.orderPaid(ctx, o) {
+			return s.payBackReversed(ctx, m, o)
+		}
 		return o, nil
 	}
 	if rest := o.Amount - o.Refunded; rest > 0 {

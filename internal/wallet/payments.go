@@ -138,19 +138,21 @@ func (s *Service) MerchantOrderByNo(ctx context.Context, m Merchant, no string) 
 // again otherwise.
 func (s *Service) settleOrderState(ctx context.Context, o MerchantOrder) (MerchantOrder, error) {
 	now := s.now()
-	if o.Status == OrderUserPaying && now.Sub(o.UpdatedAt) > claimFor {
-		to := OrderNotPay
-		if _, err := s.ledger.LookupTransfer(ctx, orderPaymentID(o)); err == nil {
-			to = OrderSuccess
-		}
-		var err error
-		if to == OrderSuccess {
-			err = s.store.CompleteMerchantOrder(ctx, o.ID, o.PayerID, now.UTC(), orderEvent(s, o))
-		} else {
-			err = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, to, "", now.UTC())
-		}
-		if err == nil {
-			o.Status = to
+	if o.Status == OrderUserPaying {
+		// The ledger decides: a paid order may be read before its new
+		// state is written (that write does not hold up the payer's
+		// answer), or after a crash lost it.
+		switch {
+		case s.orderPaid(ctx, o):
+			done, err := s.completePaid(ctx, o)
+			if err != nil {
+				return MerchantOrder{}, err
+			}
+			o = done
+		case now.Sub(o.UpdatedAt) > claimFor:
+			if err := s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", now.UTC()); err == nil {
+				o.Status = OrderNotPay
+			}
 		}
 	}
 	if o.Status == OrderNotPay && now.After(o.ExpiresAt) && !s.orderPaid(ctx, o) {
@@ -366,13 +368,13 @@ func (s *Service) PayMerchant(ctx context.Context, payer User, r ScanPayment) (M
 		_ = s.store.SetMerchantOrderStatus(ctx, o.ID, OrderUserPaying, OrderNotPay, "", s.now().UTC())
 		return MerchantReceipt{}, err
 	}
-	if err := s.store.CompleteMerchantOrder(ctx, o.ID, payer.ID, s.now().UTC(), orderEvent(s, o)); err != nil && !errors.Is(err, ErrNotFound) {
-		return MerchantReceipt{}, fmt.Errorf("pay merchant: %w", err) // ErrNotFound: already SUCCESS
-	}
 	if created {
 		s.risk.Done(ev)
 	}
-	o.Status, o.PayerID = OrderSuccess, payer.ID
+	o.PayerID = payer.ID
+	if o, err = s.completePaid(ctx, o); err != nil {
+		return MerchantReceipt{}, fmt.Errorf("pay merchant: %w", err)
+	}
 	return MerchantReceipt{Order: o, Merchant: sc.Merchant, TransferID: orderPaymentID(o).String(), PasswordFree: passwordFree}, nil
 }
 

@@ -124,7 +124,7 @@ func (s *Service) driveRefund(ctx context.Context, m Merchant, o MerchantOrder, 
 		}
 		return rf, newError(KindConflict, CodeInsufficientBalance, "the merchant balance does not cover this refund")
 	}
-	ev := s.event(m.ID, "refund.succeeded", map[string]any{"out_trade_no": o.OutTradeNo, "out_refund_no": rf.OutRefundNo,
+	ev := s.event(ctx, m.ID, "refund.succeeded", map[string]any{"out_trade_no": o.OutTradeNo, "out_refund_no": rf.OutRefundNo,
 		"refund_id": rf.ID, "amount": rf.Amount, "fee_back": rf.FeeBack, "currency": o.Currency, "status": RefundSuccess})
 	if err := s.store.SetRefundStatus(ctx, rf.ID, RefundSuccess, ev); err != nil && !errors.Is(err, ErrNotFound) {
 		return rf, err

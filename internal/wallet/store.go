@@ -302,10 +302,15 @@ type Store interface {
 	// SetMerchantOrderStatus moves an order from one status to another;
 	// ErrNotFound if it is not in from.
 	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
+	// OrdersWaiting returns up to limit USERPAYING orders last changed
+	// before the given time.
+	OrdersWaiting(ctx context.Context, before time.Time, limit int) ([]MerchantOrder, error)
 	// CompleteMerchantOrder marks an order that is not final (NOTPAY,
 	// USERPAYING, or CLOSED by its expiry while its payment committed)
 	// SUCCESS, with the event that tells of it, in one transaction (ev may
-	// be nil). The ledger's payment is the truth the order follows.
+	// be nil). The ledger's payment is the truth the order follows: the
+	// store may answer before the write is durable (a crash then loses it,
+	// and settleOrderState writes it again from the ledger).
 	CompleteMerchantOrder(ctx context.Context, id, payerID string, at time.Time, ev *WebhookEvent) error
 
 	// AddRefund records a refund and adds its amount to the order's

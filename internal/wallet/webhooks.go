@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
@@ -23,7 +24,8 @@ import (
 // Deliveries are signed like the merchant API, under the webhook's own
 // secret; the event id is the nonce, so a receiver deduplicates by it
 // (delivery is at least once). Merchants see their events and may replay
-// any.
+// any. An event of a merchant with no webhook set is kept as no_endpoint:
+// nothing tries to send it until the merchant replays it.
 
 // Webhook limits and codes.
 const (
@@ -31,6 +33,8 @@ const (
 	webhookMaxDelay    = time.Hour
 	webhookLease       = 30 * time.Second
 	webhookTimeout     = 10 * time.Second
+	webhookRound       = 200 // events leased at a time
+	webhookSenders     = 16  // attempts at once
 
 	CodeInvalidWebhook = "invalid_webhook"
 )
@@ -54,22 +58,50 @@ func (s *Service) SetWebhook(ctx context.Context, owner User, merchantID, rawURL
 	if err != nil {
 		return "", err
 	}
+	defer s.cache.webhooks.drop(merchantID)
 	if err := s.store.SetWebhook(ctx, Webhook{MerchantID: merchantID, URL: u.String(), Secret: sealed, CreatedAt: s.now().UTC()}); err != nil {
 		return "", fmt.Errorf("set webhook: %w", err)
 	}
 	return secret, nil
 }
 
+// Statuses of webhook events.
+const (
+	EventPending    = "pending"
+	EventDelivered  = "delivered"
+	EventFailed     = "failed"
+	EventNoEndpoint = "no_endpoint"
+)
+
+// hasWebhook reports whether the merchant has set a webhook (through a
+// cache: one set on another server is used here up to sessionCacheTTL
+// later; events in that gap wait as no_endpoint, replayable).
+func (s *Service) hasWebhook(ctx context.Context, merchantID string) bool {
+	ok, err := s.cache.webhooks.get(merchantID, func() (bool, error) {
+		_, err := s.store.Webhook(ctx, merchantID)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	// A failed look-up keeps the event to send: the delivery loop finds out.
+	return ok || err != nil
+}
+
 // event builds an outbox event for a merchant.
-func (s *Service) event(merchantID, typ string, data any) *WebhookEvent {
+func (s *Service) event(ctx context.Context, merchantID, typ string, data any) *WebhookEvent {
 	now := s.now().UTC()
 	id := "evt_" + ledger.NewID().String()
 	body, _ := json.Marshal(map[string]any{"id": id, "type": typ, "created_at": now, "data": data})
-	return &WebhookEvent{ID: id, MerchantID: merchantID, Type: typ, Payload: string(body), Status: "pending", NextAttemptAt: now, CreatedAt: now}
+	status := EventPending
+	if !s.hasWebhook(ctx, merchantID) {
+		status = EventNoEndpoint
+	}
+	return &WebhookEvent{ID: id, MerchantID: merchantID, Type: typ, Payload: string(body), Status: status, NextAttemptAt: now, CreatedAt: now}
 }
 
-func orderEvent(s *Service, o MerchantOrder) *WebhookEvent {
-	return s.event(o.MerchantID, "payment.succeeded", map[string]any{"out_trade_no": o.OutTradeNo, "order_id": o.ID,
+func orderEvent(ctx context.Context, s *Service, o MerchantOrder) *WebhookEvent {
+	return s.event(ctx, o.MerchantID, "payment.succeeded", map[string]any{"out_trade_no": o.OutTradeNo, "order_id": o.ID,
 		"amount": o.Amount, "fee": o.Fee, "currency": o.Currency, "status": OrderSuccess})
 }
 
@@ -99,13 +131,23 @@ func (s *Service) ReplayWebhookEvent(ctx context.Context, owner User, merchantID
 // tried.
 func (s *Service) DeliverWebhooks(ctx context.Context, client *http.Client) (int, error) {
 	now := s.now().UTC()
-	due, err := s.store.DueWebhookEvents(ctx, now, now.Add(webhookLease), 50)
+	due, err := s.store.DueWebhookEvents(ctx, now, now.Add(webhookLease), webhookRound)
 	if err != nil {
 		return 0, err
 	}
+	// Each attempt waits on a receiver: several at once, so that one slow
+	// receiver does not hold up the others.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, webhookSenders)
 	for _, ev := range due {
-		s.deliver(ctx, client, ev)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			s.deliver(ctx, client, ev)
+		}()
 	}
+	wg.Wait()
 	return len(due), nil
 }
 
@@ -115,9 +157,11 @@ func (s *Service) deliver(ctx context.Context, client *http.Client, ev WebhookEv
 	ev.Attempts++
 	switch {
 	case err == nil:
-		ev.Status, ev.DeliveredAt, ev.LastError = "delivered", now, ""
+		ev.Status, ev.DeliveredAt, ev.LastError = EventDelivered, now, ""
+	case errors.Is(err, ErrNotFound):
+		ev.Status, ev.LastError = EventNoEndpoint, "no webhook is set" // removed since
 	case now.Sub(ev.CreatedAt) > webhookGiveUpAfter:
-		ev.Status, ev.LastError = "failed", clipString(err.Error(), 300)
+		ev.Status, ev.LastError = EventFailed, clipString(err.Error(), 300)
 	default:
 		ev.LastError = clipString(err.Error(), 300)
 		ev.NextAttemptAt = now.Add(s.backoff(ev.Attempts))
@@ -179,11 +223,47 @@ func (s *Service) send(ctx context.Context, client *http.Client, ev WebhookEvent
 	return nil
 }
 
-// RunWebhooks delivers due events every interval until ctx ends.
+// RunWebhooks delivers due events every interval until ctx ends. First it
+// settles the orders a crash may have left waiting though paid (their
+// new state, and its event, are written after the payer's answer).
 func (s *Service) RunWebhooks(ctx context.Context, interval time.Duration) {
+	if err := s.SettleWaitingOrders(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("wallet: settle waiting orders", "err", err)
+	}
 	client := &http.Client{Timeout: webhookTimeout}
 	s.every(ctx, interval, "deliver webhooks", func(ctx context.Context) error {
-		_, err := s.DeliverWebhooks(ctx, client)
-		return err
+		// A full round means more are due: go on at once.
+		for {
+			n, err := s.DeliverWebhooks(ctx, client)
+			if err != nil || n < webhookRound || ctx.Err() != nil {
+				return err
+			}
+		}
 	})
+}
+
+// SettleWaitingOrders brings every order waiting (USERPAYING) since before
+// now up to date with the ledger: paid, or unpaid again once its claim
+// lapsed.
+func (s *Service) SettleWaitingOrders(ctx context.Context) error {
+	before := s.now().UTC()
+	for {
+		waiting, err := s.store.OrdersWaiting(ctx, before, 500)
+		if err != nil {
+			return err
+		}
+		moved := 0
+		for _, o := range waiting {
+			now, err := s.settleOrderState(ctx, o)
+			if err != nil {
+				return err
+			}
+			if now.Status != OrderUserPaying {
+				moved++
+			}
+		}
+		if len(waiting) < 500 || moved == 0 {
+			return nil
+		}
+	}
 }

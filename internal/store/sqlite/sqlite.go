@@ -120,7 +120,10 @@ func OpenReadOnly(ctx context.Context, path string, opts Options) (*Store, error
 }
 
 func (s *Store) open(ctx context.Context) error {
-	db, err := sql.Open("sqlite", dsn(s.path, "query_only(0)"))
+	// No connection checkpoints by itself (the checkpointer below does,
+	// outside the write lock); the pool's page caches hold the services'
+	// hot tables and indexes.
+	db, err := sql.Open("sqlite", dsn(s.path, "query_only(0)", "wal_autocheckpoint(0)", "cache_size(-16384)"))
 	if err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
 	}

@@ -3,6 +3,7 @@ package walletsql
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 )
@@ -21,24 +22,38 @@ const maxBatchOps = 256
 
 type batchOp struct {
 	fn func(ctx context.Context, tx *sql.Tx) error
-	// single: fn runs one statement. On SQLite a failed statement undoes
-	// itself and leaves the transaction usable, so it needs no savepoint
+	// single: fn leaves nothing behind when it fails (one statement, or
+	// statements that undo themselves: undoneUnless). On SQLite a failed
+	// statement undoes itself and leaves the transaction usable, so such
+	// an fn needs no savepoint
 	// (on PostgreSQL every failure aborts the transaction: always one).
 	single bool
 	// early: answer as soon as fn has run, before the commit. Only for
 	// writes whose loss in a crash is harmless (a nonce: every request
 	// that moves money is idempotent by the merchant's own number).
 	early bool
-	done  chan error
+	// lazy: the write may become durable with the next durable commit
+	// rather than its own (no flush of its own to disk). Only for writes
+	// whose loss in a crash of the machine is harmless: what they enable
+	// (a payment) commits durably after them, and that commit makes them
+	// durable too (SQLite's WAL and PostgreSQL's are each one sequential
+	// log: flushing it flushes everything written before).
+	lazy bool
+	done chan error
 }
 
 type batcher struct {
-	s   *Store
-	ops chan batchOp
+	s    *Store
+	ops  chan batchOp
+	quit chan struct{}
+	done chan struct{}
+	conn *sql.Conn // the batcher's own connection (SQLite: its synchronous setting)
+	// lazyNow is the SQLite connection's setting: synchronous=NORMAL.
+	lazyNow bool
 }
 
 func newBatcher(s *Store) *batcher {
-	b := &batcher{s: s, ops: make(chan batchOp, 4*maxBatchOps)}
+	b := &batcher{s: s, ops: make(chan batchOp, 4*maxBatchOps), quit: make(chan struct{}), done: make(chan struct{})}
 	go b.run()
 	return b
 }
@@ -54,15 +69,59 @@ func (b *batcher) doOp(ctx context.Context, op batchOp) error {
 	case b.ops <- op:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-b.quit:
+		return errClosed
 	}
 	// Once queued the write happens: wait for its outcome even if the
 	// caller's context ends, so that the caller never reports a write as
 	// failed that committed.
-	return <-op.done
+	select {
+	case err := <-op.done:
+		return err
+	case <-b.done:
+		select {
+		case err := <-op.done:
+			return err
+		default:
+			return errClosed // queued as the store closed: not written
+		}
+	}
+}
+
+var errClosed = errors.New("the store is closed")
+
+// close stops the batcher once the writes queued are done, and gives its
+// connection back.
+func (b *batcher) close() {
+	close(b.quit)
+	<-b.done
 }
 
 func (b *batcher) run() {
-	for first := range b.ops {
+	defer close(b.done)
+	for {
+		var first batchOp
+		select {
+		case first = <-b.ops:
+		case <-b.quit:
+			// Writes queued before close are done; later ones are refused.
+			for {
+				select {
+				case op := <-b.ops:
+					b.s.writeMu.Lock()
+					b.commit([]batchOp{op})
+					b.s.writeMu.Unlock()
+					continue
+				default:
+				}
+				break
+			}
+			b.dropConn()
+			return
+		}
+		// The batch is gathered once the write lock is held: what queued
+		// while another writer held it joins this commit.
+		b.s.writeMu.Lock()
 		batch := []batchOp{first}
 	gather:
 		for len(batch) < maxBatchOps {
@@ -74,27 +133,42 @@ func (b *batcher) run() {
 			}
 		}
 		b.commit(batch)
+		b.s.writeMu.Unlock()
 	}
 }
 
+// commit writes a batch in one transaction; the caller holds the write lock.
 func (b *batcher) commit(batch []batchOp) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
-	b.s.writeMu.Lock()
-	defer b.s.writeMu.Unlock()
-	tx, err := b.s.db.BeginTx(ctx, nil)
+	lazy := true
+	for _, op := range batch {
+		lazy = lazy && op.lazy
+	}
+	answered := make([]bool, len(batch))
+	tx, err := b.begin(ctx, lazy)
 	if err == nil {
 		for i, op := range batch {
 			errs[i] = b.apply(ctx, tx, op)
+			if errors.Is(errs[i], errAbortBatch) {
+				err = errs[i]
+				break
+			}
 			if op.early {
 				op.done <- errs[i]
+				answered[i] = true
 			}
 		}
-		err = tx.Commit()
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			_ = tx.Rollback()
+			b.dropConn()
+		}
 	}
 	for i, op := range batch {
-		if op.early && tx != nil {
-			continue // answered already
+		if answered[i] {
+			continue
 		}
 		if err != nil {
 			// Nothing of the batch is written; every caller learns it.
@@ -102,6 +176,60 @@ func (b *batcher) commit(batch []batchOp) {
 		}
 		op.done <- errs[i]
 	}
+}
+
+// begin starts the batch's transaction on the batcher's connection; a
+// lazy one commits without flushing the log to disk.
+func (b *batcher) begin(ctx context.Context, lazy bool) (*sql.Tx, error) {
+	if b.conn == nil {
+		c, err := b.s.db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		b.conn, b.lazyNow = c, false
+	}
+	if b.s.numbered && lazy != b.lazyNow {
+		// SQLite: a connection's setting, changed outside a transaction.
+		mode := "FULL"
+		if lazy {
+			mode = "NORMAL"
+		}
+		if _, err := b.conn.ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
+			b.dropConn()
+			return nil, err
+		}
+		b.lazyNow = lazy
+	}
+	tx, err := b.conn.BeginTx(ctx, nil)
+	if err != nil {
+		b.dropConn()
+		return nil, err
+	}
+	if lazy && !b.s.numbered {
+		// PostgreSQL: this transaction's commit does not wait for the flush.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+	}
+	return tx, nil
+}
+
+// dropConn gives the connection back to the pool (after a failure, or at
+// close), as the pool's other connections are: durable commits. The next
+// batch takes another.
+func (b *batcher) dropConn() {
+	if b.conn == nil {
+		return
+	}
+	if b.lazyNow {
+		if _, err := b.conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL"); err != nil {
+			// Do not let the pool hand it out lazy: close it for good.
+			_ = b.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	_ = b.conn.Close()
+	b.conn, b.lazyNow = nil, false
 }
 
 // apply runs one write in a savepoint, and undoes it alone if it fails.
@@ -138,8 +266,19 @@ func (s *Store) batched(ctx context.Context, op string, want1 bool, q string, ar
 	return s.batchedOp(ctx, op, want1, false, q, args...)
 }
 
+// batchedLazy is batched (want1) for a write that may become durable with
+// a later commit (see batchOp.lazy).
+func (s *Store) batchedLazy(ctx context.Context, op string, q string, args ...any) error {
+	return s.batchedWrite(ctx, op, true, batchOp{lazy: true}, q, args...)
+}
+
 func (s *Store) batchedOp(ctx context.Context, op string, want1, early bool, q string, args ...any) error {
-	err := s.batch.doOp(ctx, batchOp{single: true, early: early, fn: func(ctx context.Context, tx *sql.Tx) error {
+	return s.batchedWrite(ctx, op, want1, batchOp{early: early, lazy: early}, q, args...)
+}
+
+func (s *Store) batchedWrite(ctx context.Context, op string, want1 bool, b batchOp, q string, args ...any) error {
+	b.single = true
+	b.fn = func(ctx context.Context, tx *sql.Tx) error {
 		res, err := s.txExec(ctx, tx, q, args...)
 		if err != nil {
 			return err
@@ -150,7 +289,8 @@ func (s *Store) batchedOp(ctx context.Context, op string, want1, early bool, q s
 			}
 		}
 		return nil
-	}})
+	}
+	err := s.batch.doOp(ctx, b)
 	if errors.Is(err, errNoRow) {
 		return fmt.Errorf("%s: %w", op, errNotFound())
 	}
@@ -158,3 +298,30 @@ func (s *Store) batchedOp(ctx context.Context, op string, want1, early bool, q s
 }
 
 var errNoRow = errors.New("no row changed")
+
+// undoneUnless runs insert, then update, which must change a row; if it
+// does not (errNoRow) or fails, the inserted row is deleted again by undo
+// with key. Inside a batch's transaction this makes the pair all or
+// nothing without a savepoint: on SQLite a statement that fails changes
+// nothing (on PostgreSQL the batch puts it in a savepoint all the same).
+func (s *Store) undoneUnless(ctx context.Context, tx *sql.Tx, undo string, key any, insert func() error, update func() (sql.Result, error)) error {
+	if err := insert(); err != nil {
+		return err
+	}
+	res, err := update()
+	if err == nil {
+		if n, rerr := res.RowsAffected(); rerr != nil || n == 0 {
+			err = errNoRow
+		}
+	}
+	if err != nil {
+		if _, derr := s.txExec(ctx, tx, undo, key); derr != nil {
+			return errors.Join(errAbortBatch, err, derr)
+		}
+	}
+	return err
+}
+
+// errAbortBatch: a write could not undo itself; the whole batch is rolled
+// back rather than commit half of it.
+var errAbortBatch = errors.New("a write could not be undone: the batch is rolled back")

@@ -123,6 +123,26 @@ func (s *Store) MerchantOrder(ctx context.Context, merchantID, outTradeNo string
 	return o, s.mapErr("merchant order", err)
 }
 
+// OrdersWaiting returns up to limit orders in USERPAYING last changed
+// before the given time (a scan of the table: it runs when the server
+// starts, to finish what a crash interrupted).
+func (s *Store) OrdersWaiting(ctx context.Context, before time.Time, limit int) ([]wallet.MerchantOrder, error) {
+	rows, err := s.query(ctx, "SELECT "+morderColumns+" FROM merchant_orders WHERE status = 'USERPAYING' AND updated_at < $1 LIMIT $2", nanos(before), limit)
+	if err != nil {
+		return nil, s.mapErr("orders waiting", err)
+	}
+	defer rows.Close()
+	var out []wallet.MerchantOrder
+	for rows.Next() {
+		o, err := scanMerchantOrder(rows)
+		if err != nil {
+			return nil, s.mapErr("orders waiting", err)
+		}
+		out = append(out, o)
+	}
+	return out, s.mapErr("orders waiting", rows.Err())
+}
+
 // MerchantOrderByID finds an order by id.
 func (s *Store) MerchantOrderByID(ctx context.Context, id string) (wallet.MerchantOrder, error) {
 	o, err := scanMerchantOrder(s.queryRow(ctx, "SELECT "+morderColumns+" FROM merchant_orders WHERE id = $1", id))
@@ -228,8 +248,9 @@ func (s *Store) SetRefundStatus(ctx context.Context, id, status string, ev *wall
 
 // CompleteMerchantOrder marks an order paid, with its event.
 func (s *Store) CompleteMerchantOrder(ctx context.Context, id, payerID string, at time.Time, ev *wallet.WebhookEvent) error {
-	// Answered after its commit: a client told SUCCESS must read SUCCESS.
-	return s.withEvent(ctx, "complete merchant order", ev, false,
+	// Answered before its commit: the payment is in the ledger already,
+	// and a reader that finds the order still waiting looks there.
+	return s.withEvent(ctx, "complete merchant order", ev, true,
 		"UPDATE merchant_orders SET status = 'SUCCESS', payer_id = $2, updated_at = $3 WHERE id = $1 AND status IN ('NOTPAY', 'USERPAYING', 'CLOSED')",
 		id, payerID, nanos(at))
 }
@@ -241,17 +262,17 @@ func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEven
 	if ev == nil {
 		return s.batchedOp(ctx, op, true, early, q, args...)
 	}
-	err := s.batch.doOp(ctx, batchOp{early: early, fn: func(ctx context.Context, tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, q, args...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errNoRow
-		}
-		_, err = s.txExec(ctx, tx, `INSERT INTO webhook_events (id, merchant_id, type, payload, status, attempts, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6)`, ev.ID, ev.MerchantID, ev.Type, ev.Payload, nanos(ev.NextAttemptAt), nanos(ev.CreatedAt))
-		return err
+	// The event goes in first: if the update then changes nothing, the
+	// event is taken out again (a statement that fails changes nothing, so
+	// on SQLite the pair needs no savepoint).
+	err := s.batch.doOp(ctx, batchOp{single: true, early: early, lazy: early, fn: func(ctx context.Context, tx *sql.Tx) error {
+		return s.undoneUnless(ctx, tx, "DELETE FROM webhook_events WHERE id = $1", ev.ID,
+			func() error {
+				_, err := s.txExec(ctx, tx, `INSERT INTO webhook_events (id, merchant_id, type, payload, status, attempts, next_attempt_at, created_at)
+				VALUES ($1, $2, $3, $4, $5, 0, $6, $7)`, ev.ID, ev.MerchantID, ev.Type, ev.Payload, ev.Status, nanos(ev.NextAttemptAt), nanos(ev.CreatedAt))
+				return err
+			},
+			func() (sql.Result, error) { return s.txExec(ctx, tx, q, args...) })
 	}})
 	if errors.Is(err, errNoRow) {
 		return fmt.Errorf("%s: %w", op, wallet.ErrNotFound)
@@ -307,24 +328,36 @@ func (s *Store) DueWebhookEvents(ctx context.Context, now, leaseUntil time.Time,
 	if err != nil {
 		return nil, err
 	}
+	if len(due) == 0 {
+		return nil, nil
+	}
+	// All leased in one transaction; only one process wins each event.
 	leased := due[:0]
-	for _, e := range due {
-		// Only one process wins the lease of an event.
-		res, err := s.exec(ctx, "UPDATE webhook_events SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND status = 'pending'",
-			e.ID, nanos(e.NextAttemptAt), nanos(leaseUntil))
-		if err != nil {
-			return nil, s.mapErr("lease webhook event", err)
+	err = s.batch.do(ctx, false, func(ctx context.Context, tx *sql.Tx) error {
+		leased = due[:0]
+		for _, e := range due {
+			res, err := s.txExec(ctx, tx, "UPDATE webhook_events SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 AND status = 'pending'",
+				e.ID, nanos(e.NextAttemptAt), nanos(leaseUntil))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				leased = append(leased, e)
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			leased = append(leased, e)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.mapErr("lease webhook events", err)
 	}
 	return leased, nil
 }
 
 // SaveWebhookAttempt records an attempt's outcome.
 func (s *Store) SaveWebhookAttempt(ctx context.Context, e wallet.WebhookEvent) error {
-	return s.exec1(ctx, "save webhook attempt", `UPDATE webhook_events SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, delivered_at = $6
+	// Lazy: an attempt whose record a crash loses is made again (delivery
+	// is at least once, and receivers deduplicate by the event id).
+	return s.batchedLazy(ctx, "save webhook attempt", `UPDATE webhook_events SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, delivered_at = $6
 		WHERE id = $1`, e.ID, e.Status, e.Attempts, nanos(e.NextAttemptAt), e.LastError, nanos(e.DeliveredAt))
 }
 
@@ -344,18 +377,20 @@ func (s *Store) ReplayWebhookEvent(ctx context.Context, merchantID, id string, a
 // code's step is not newer than the device's last (or the device is
 // revoked), ErrDuplicate if the order number exists.
 func (s *Store) StartTillOrder(ctx context.Context, device uint64, counter int64, o wallet.MerchantOrder) error {
-	err := s.batch.do(ctx, false, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, "UPDATE paycode_devices SET last_counter = $2 WHERE number = $1 AND last_counter < $2 AND status = 'active'",
-			int64(device), counter)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errNoRow
-		}
-		_, err = s.txExec(ctx, tx, insertOrderSQL, orderArgs(o)...)
-		return err
-	})
+	// Lazy: the payment that follows commits durably, and with it this; a
+	// crash before it loses only a claim no money followed (the till
+	// retries the sale with a fresh code).
+	err := s.batch.doOp(ctx, batchOp{single: true, lazy: true, fn: func(ctx context.Context, tx *sql.Tx) error {
+		return s.undoneUnless(ctx, tx, "DELETE FROM merchant_orders WHERE id = $1", o.ID,
+			func() error {
+				_, err := s.txExec(ctx, tx, insertOrderSQL, orderArgs(o)...)
+				return err
+			},
+			func() (sql.Result, error) {
+				return s.txExec(ctx, tx, "UPDATE paycode_devices SET last_counter = $2 WHERE number = $1 AND last_counter < $2 AND status = 'active'",
+					int64(device), counter)
+			})
+	}})
 	if errors.Is(err, errNoRow) {
 		return fmt.Errorf("start till order: %w", wallet.ErrNotFound)
 	}

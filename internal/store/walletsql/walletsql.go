@@ -46,6 +46,13 @@ func New(db *sql.DB, dialect string, isUnique func(error) bool, writeLock sync.L
 	return s
 }
 
+// Close finishes the writes queued and stops the store's writer; the
+// database itself is its owner's to close.
+func (s *Store) Close() error {
+	s.batch.close()
+	return nil
+}
+
 func errNotFound() error { return wallet.ErrNotFound }
 
 var dollarParam = regexp.MustCompile(`\$([0-9]+)`)
