@@ -87,3 +87,7 @@ func (s *Service) PendingConfirmation(ctx context.Context, payer User, since tim
 
 // UserName is a user's display name ("" if unknown), as bills show it.
 func (s *Service) UserName(ctx context.Context, userID string) string { return s.userName(ctx, userID) }
+
+// OrderPaymentID is the id of an order's payment in the ledger (the
+// payer's bill of it).
+func OrderPaymentID(o MerchantOrder) string { return orderPaymentID(o).String() }

@@ -101,6 +101,9 @@ func New(opts Options) (http.Handler, error) {
 	mux.Handle("/", next)
 	mux.HandleFunc("GET /static/{file}", a.serveStatic)
 	mux.HandleFunc("GET /{$}", a.root)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, a.asset("icon.svg"), http.StatusMovedPermanently)
+	})
 	a.routesAccount(mux)
 	a.routesWallet(mux)
 	// The merchant portal and the operator console register here.
