@@ -234,6 +234,18 @@ func (v *view) SignedMoney(minor int64, cur string) string { return v.L.SignedMo
 // Date formats a time in the wallet's time zone.
 func (v *view) Date(t time.Time) string { return v.L.Date(t, v.app.zone) }
 
+// Party names a bill's counterparty; the wallet's own names for the bank
+// and the operator are translated.
+func (v *view) Party(name string) string {
+	switch name {
+	case "Bank card":
+		return v.T("party.bank_card")
+	case "ShiLianTong":
+		return v.T("app.name")
+	}
+	return name
+}
+
 // Asset is a static file's URL.
 func (v *view) Asset(name string) string { return v.app.asset(name) }
 
