@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/wallet"
@@ -250,13 +249,4 @@ func (a *App) revokeSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/app/settings?done=1", http.StatusSeeOther)
-}
-
-// atoi parses a small non-negative number; -1 if it is not one.
-func atoi(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return -1
-	}
-	return n
 }

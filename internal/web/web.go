@@ -115,7 +115,7 @@ func New(opts Options) (http.Handler, error) {
 	return securityHeaders(cop.Handler(mux)), nil
 }
 
-// Patterns of the routes; the tests check that the API keeps its own.
+// root sends a visitor to the wallet, or to the login page.
 func (a *App) root(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := a.session(r); ok {
 		http.Redirect(w, r, "/app", http.StatusSeeOther)
