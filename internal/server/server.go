@@ -138,7 +138,12 @@ func Run(ctx context.Context, cfg Config) error {
 	// The web app serves its pages ("/", "/login", "/app/…", "/static/…")
 	// and hands every other request (the API: /v1/…, /openapi.json,
 	// /healthz …) to the API.
-	app, err := web.New(web.Options{Wallet: wsvc, Key: key, Next: apiHandler, Logger: log})
+	app, err := web.New(web.Options{Wallet: wsvc, Key: key, Next: apiHandler, Logger: log,
+		// The operator console: the ledger explorer, the invariant check
+		// over the store, and system health from the registry /metrics
+		// serves.
+		Ledger: eng, Metrics: m.reg,
+		Check: func(ctx context.Context) (ledger.CheckReport, error) { return ledger.Check(ctx, st) }})
 	if err != nil {
 		wsvc.Close()
 		eng.Close()

@@ -59,6 +59,12 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	}
 	a.loginAccount.reset(account)
 	setSessionCookie(w, r, token)
+	if r.PostFormValue("next") == "" || next == "/app" {
+		// Operators land on the console.
+		if u, _, err := a.w.Authenticate(r.Context(), token); err == nil && u.Role == wallet.RoleOperator {
+			next = "/console"
+		}
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -12,6 +12,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -24,9 +25,14 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -46,6 +52,14 @@ type Options struct {
 	// nil answers them 404.
 	Next   http.Handler
 	Logger *slog.Logger
+
+	// The operator console's ledger explorer and system health: the
+	// ledger engine (balances, transfers), the invariant check (ledger.Check
+	// over the store), and the server's Prometheus metrics (the registry
+	// /metrics serves). Any of them nil hides that part of the console.
+	Ledger  *ledger.Engine
+	Check   func(context.Context) (ledger.CheckReport, error)
+	Metrics prometheus.Gatherer
 }
 
 // App is the web app.
@@ -57,6 +71,11 @@ type App struct {
 	log    *slog.Logger
 	zone   *time.Location
 	static map[string]staticFile
+
+	ledger  *ledger.Engine
+	check   func(context.Context) (ledger.CheckReport, error)
+	checkMu sync.Mutex // one invariant check at a time: it reads the whole ledger
+	metrics prometheus.Gatherer
 
 	loginIP, loginAccount, signupIP *limiter
 }
@@ -91,7 +110,7 @@ func New(opts Options) (http.Handler, error) {
 	}
 	a := &App{w: opts.Wallet, cat: cat, pages: pages, csrf: csrf{key: opts.Key}, log: log, zone: opts.Wallet.DayZone(), static: static,
 		loginIP: newLimiter(loginTriesPerIP, loginIPWindow), loginAccount: newLimiter(loginFailuresPerAccount, loginAccountWindow),
-		signupIP: newLimiter(signupsPerIP, signupIPWindow)}
+		signupIP: newLimiter(signupsPerIP, signupIPWindow), ledger: opts.Ledger, check: opts.Check, metrics: opts.Metrics}
 
 	mux := http.NewServeMux()
 	next := opts.Next
@@ -106,7 +125,8 @@ func New(opts Options) (http.Handler, error) {
 	})
 	a.routesAccount(mux)
 	a.routesWallet(mux)
-	// The merchant portal and the operator console register here.
+	a.routesMerchant(mux)
+	a.routesConsole(mux)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -117,8 +137,12 @@ func New(opts Options) (http.Handler, error) {
 
 // root sends a visitor to the wallet, or to the login page.
 func (a *App) root(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := a.session(r); ok {
-		http.Redirect(w, r, "/app", http.StatusSeeOther)
+	if u, _, ok := a.session(r); ok {
+		to := "/app"
+		if u.Role == wallet.RoleOperator {
+			to = "/console"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -147,7 +171,19 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 var funcs = template.FuncMap{
-	"neg":   func(x int64) bool { return x < 0 },
+	"neg":  func(x int64) bool { return x < 0 },
+	"pos":  func(x int64) bool { return x > 0 },
+	"list": func(xs ...any) []any { return xs },
+	"int":  func(t wallet.Tier) int { return int(t) },
+	"net":  func(b ledger.Balance) int64 { return b.CreditsPosted - b.DebitsPosted },
+	"ms":   func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) + " ms" },
+	// bankStatus is a bank order's status as a bill's.
+	"bankStatus": func(s string) string {
+		if s == wallet.OrderSucceeded {
+			return "completed"
+		}
+		return s
+	},
 	"add":   func(a, b int) int { return a + b },
 	"lower": strings.ToLower,
 	"digits": func() []string {
@@ -219,7 +255,19 @@ type view struct {
 	// waiting for the bank), without JavaScript.
 	Refresh int
 	Scripts []string
-	D       any // the page's own data
+	// Menu, on the merchant portal's and the operator console's pages, is
+	// their section navigation (instead of the wallet's bottom tabs); those
+	// pages use the wider layout.
+	Menu    []menuItem
+	Context string  // what the menu is of (the merchant's name, the console)
+	Portal  *portal // the merchant portal's merchant
+	D       any     // the page's own data
+}
+
+// menuItem is one entry of a section menu.
+type menuItem struct {
+	Href, Label string
+	Current     bool
 }
 
 // T translates a message key.
@@ -355,7 +403,7 @@ func (a *App) errText(l Locale, err error) string {
 		if t, ok := e.Details["locked_until"].(time.Time); ok {
 			return l.T("err.pin_locked_until", l.Date(t, a.zone))
 		}
-	case wallet.CodeWeakPassword, wallet.CodeLimitExceeded, wallet.CodePINRequired, wallet.CodeRiskDenied:
+	case wallet.CodeWeakPassword, wallet.CodeLimitExceeded, wallet.CodePINRequired, wallet.CodeRiskDenied, wallet.CodeInvalidMerchant:
 		// The reason is in the service's words: say it after ours.
 		return l.T(key) + " (" + e.Message + ")"
 	}

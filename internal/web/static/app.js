@@ -20,3 +20,10 @@ document.addEventListener('click', function (e) {
     }
   }
 });
+
+// Print buttons (the store QR code): hidden without JavaScript, where the
+// browser's own print does the same.
+document.querySelectorAll('[data-print]').forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener('click', function () { window.print(); });
+});
