@@ -29,7 +29,10 @@ import (
 // top up; one pays the other; one scans a shop's order QR code and pays
 // with the PIN pad; the other shows the payment code, a till charges it
 // above the password-free limit, and the page asks for the PIN by itself.
-// No page may log a JavaScript error or break the Content-Security-Policy.
+// Then the shop's owner refunds part of an order in the merchant portal
+// (with its confirmation step), and an operator finds it all in the
+// console's ledger explorer: the refund transfer, the merchant's balance,
+// and the invariant check. No page may log a JavaScript error or break the Content-Security-Policy.
 
 // chromiumPath finds the browser, or skips the test loudly (fails when
 // SLT_REQUIRE_BROWSER=1).
@@ -178,6 +181,18 @@ func (b *tab) expect(sel, want string) {
 	}
 }
 
+// login logs in on the login page, in the language lang; then waits for
+// the element sel of the page it lands on.
+func (b *tab) login(base, lang, phone, password, sel string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#phone")))
+	if got, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); got != lang {
+		b.do(chromedp.Click(chromedp.CSS(`.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] #phone`)))
+	}
+	b.fill("phone", phone, "password", password)
+	b.do(chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
 func luhn(prefix string) string {
 	sum := 0
 	for i := len(prefix) - 1; i >= 0; i-- {
@@ -224,7 +239,9 @@ func (b *tab) signUp(base, lang, name, phone, doc, country, number, pan, topUp s
 func TestBrowserJourney(t *testing.T) {
 	path := chromiumPath(t)
 	dir := artefacts(t)
-	s := startServer(t, "sqlite:"+filepath.Join(t.TempDir(), "slt.db"), nil)
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "slt.db")
+	withOperator(t, dsn)
+	s := startServer(t, dsn, nil)
 	// A shop, set up through the API, owned by a third person.
 	owner := s.newPerson(t, "+8613700137000", "赵店主")
 	s.verify(t, &owner, "赵店主", "440306198801012340", "6222020200112233446")
@@ -333,6 +350,65 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	en.do(chromedp.Navigate(s.url + "/app"))
 	en.expect("#balance-CNY", "CNY 530.00")
+
+	// The shop's owner logs in to the merchant portal (a wide screen): today's
+	// takings are the two payments.
+	shop := newTab(t, browser, "赵店主", dir, &mu, &jsErrors)
+	shop.do(chromedp.EmulateViewport(1280, 900))
+	shop.login(s.url, "zh-Hans", owner.phone, testPassword, "#act-paycode")
+	shop.do(chromedp.Navigate(s.url+"/app/settings"), chromedp.Click(chromedp.CSS("#link-portal")), chromedp.WaitVisible(chromedp.CSS("#merchants a")))
+	shop.do(chromedp.Click(chromedp.CSS("#merchants a")), chromedp.WaitVisible(chromedp.CSS("#chart")))
+	shop.expect("#takings-total", "¥81.50")
+	shop.expect("#payments-count", "2")
+	shop.expect("#merchant-balance", "¥81.01") // less the fees: 0.14 and 0.35
+	shop.shot("portal-takings-zh")
+	// The refund: ¥10 of the scanned order, confirmed on a second page.
+	shop.do(chromedp.Click(chromedp.CSS(`a[href$="/orders/WEB-1"]`)), chromedp.WaitVisible(chromedp.CSS("#refund-form")))
+	shop.expect("#order-status", "支付成功")
+	shop.fill("amount", "10.00", "reason", "少了一笼")
+	shop.do(chromedp.Click(chromedp.CSS("#refund-btn")), chromedp.WaitVisible(chromedp.CSS("#refund-confirm")))
+	shop.expect("#refund-confirm", "¥10.00")
+	shop.expect("#refund-confirm", "WEB-1")
+	shop.shot("portal-refund-confirm-zh")
+	shop.do(chromedp.Click(chromedp.CSS("#refund-confirm-btn")), chromedp.WaitVisible(chromedp.CSS("#notice")))
+	shop.expect("#notice", "退款成功")
+	shop.expect("#order-status", "已退款")
+	shop.expect("#order-refunded", "¥10.00")
+	shop.expect("#refunds", "¥10.00")
+	shop.shot("portal-refunded-zh")
+	zh.do(chromedp.Navigate(s.url + "/app"))
+	zh.expect("#balance-CNY", "¥898.50")
+	shop.do(chromedp.Navigate(s.url+"/merchant"), chromedp.Click(chromedp.CSS("#merchants a")), chromedp.WaitVisible(chromedp.CSS("#chart")))
+	shop.expect("#refunds-total", "¥10.00")
+	shop.expect("#merchant-balance", "¥71.06") // and the fee given back: 0.05
+
+	// An operator logs in on the same page and lands on the console; the
+	// ledger explorer shows the refund, the balances and a clean check.
+	op := newTab(t, browser, "operator", dir, &mu, &jsErrors)
+	op.do(chromedp.EmulateViewport(1280, 900))
+	op.login(s.url, "en", operatorPhone, operatorPassword, `.menu a[href="/console/ledger"]`)
+	op.fill("mq", "Corner")
+	op.do(chromedp.Submit(chromedp.CSS("#mq")), chromedp.WaitVisible(chromedp.CSS("#merchants")))
+	op.do(chromedp.Click(chromedp.CSS("#merchants tbody a")), chromedp.WaitVisible(chromedp.CSS("#merchant-status")))
+	op.expect("#merchant-status", "Approved")
+	op.expect("#acct-balance", "CNY 71.06")
+	op.do(chromedp.Click(chromedp.CSS(`a.mono[href^="/console/ledger/accounts/"]`)), chromedp.WaitVisible(chromedp.CSS("#transfers")))
+	op.expect("#acct-balance", "CNY 71.06")
+	op.expect("#transfers tbody tr:first-child", "Refund (7)")
+	op.expect("#transfers tbody tr:first-child", "-CNY 10.00")
+	op.expect("#transfers tbody tr:first-child", "refund:")
+	op.expect("#transfers", "Payment (5)")
+	op.shot("console-ledger-account-en")
+	op.do(chromedp.Click(chromedp.CSS("#transfers tbody tr:first-child td a")), chromedp.WaitVisible(chromedp.CSS("#transfer")))
+	op.expect("#transfer-kind", "Refund (7)")
+	op.expect("#transfer", "CNY 10.00")
+	op.shot("console-transfer-en")
+	op.do(chromedp.Navigate(s.url+"/console/ledger"), chromedp.Click(chromedp.CSS("#run-check")), chromedp.WaitVisible(chromedp.CSS("#check-result")))
+	op.expect("#check-result", "OK: every invariant holds.")
+	op.expect("#check-totals", "CNY")
+	op.shot("console-check-en")
+	op.do(chromedp.Navigate(s.url+"/console/health"), chromedp.WaitVisible(chromedp.CSS("#queue-depth")))
+	op.shot("console-health-en")
 
 	mu.Lock()
 	defer mu.Unlock()
