@@ -72,7 +72,12 @@ var (
 )
 
 func TestWebMerchantPortalAndOperatorConsole(t *testing.T) {
-	dsn := "sqlite:" + t.TempDir() + "/slt.db"
+	for name, dsn := range stores(t) {
+		t.Run(name, func(t *testing.T) { portalAndConsole(t, dsn(t)) })
+	}
+}
+
+func portalAndConsole(t *testing.T, dsn string) {
 	withOperator(t, dsn)
 	s := startServer(t, dsn, lenientRisk)
 	payer, owner := funded(t, s)
