@@ -30,7 +30,7 @@ type MicropayConfig struct {
 }
 
 type benchMerchant struct {
-	keyID, secret string
+	id, keyID, secret string
 }
 
 type benchDevice struct {
@@ -179,7 +179,7 @@ func (a *walletAPI) merchants(ctx context.Context, users []benchUser, n int, tok
 		if err != nil {
 			return err
 		}
-		out[i] = benchMerchant{keyID: fmt.Sprint(k["key_id"]), secret: fmt.Sprint(k["secret"])}
+		out[i] = benchMerchant{id: id, keyID: fmt.Sprint(k["key_id"]), secret: fmt.Sprint(k["secret"])}
 		return nil
 	})
 	return out, err

@@ -27,7 +27,7 @@ type P2PConfig struct {
 
 // benchUser is a registered, verified, funded user.
 type benchUser struct {
-	phone, token string
+	id, phone, token string
 }
 
 const (
@@ -177,9 +177,11 @@ func (a *walletAPI) newUser(ctx context.Context, run int64, i int, pin bool) (be
 	// +86 170 numbers, unique per run and user.
 	u := benchUser{phone: fmt.Sprintf("+86170%04d%04d", run%10_000, i)}
 	name := "Bench User " + letters(i) // real names have no digits
-	if _, err := a.must(ctx, 201, "POST", "/v1/users", "", map[string]any{"phone": u.phone, "password": benchPassword, "name": name}); err != nil {
+	reg, err := a.must(ctx, 201, "POST", "/v1/users", "", map[string]any{"phone": u.phone, "password": benchPassword, "name": name})
+	if err != nil {
 		return u, err
 	}
+	u.id, _ = reg["id"].(string)
 	l, err := a.must(ctx, 201, "POST", "/v1/sessions", "", map[string]any{"phone": u.phone, "password": benchPassword})
 	if err != nil {
 		return u, err

@@ -17,6 +17,37 @@ type BenchCmd struct {
 	HTTP     BenchHTTPCmd     `cmd:"" name:"http" help:"Benchmark a running server through its API (a load generator)."`
 	P2P      BenchP2PCmd      `cmd:"" name:"p2p" help:"Benchmark wallet P2P transfers through a running server's API (users, sessions, limits, idempotency keys)."`
 	Micropay BenchMicropayCmd `cmd:"" help:"Benchmark payment-code payments at tills through a running server's signed merchant API."`
+	Web      BenchWebCmd      `cmd:"" help:"Benchmark the web app's pages (wallet, merchant portal, operator console) under concurrent sessions, and weigh the home page."`
+}
+
+// BenchWebCmd measures the web app's pages against a running server.
+type BenchWebCmd struct {
+	Duration         time.Duration `default:"20s" help:"How long to measure."`
+	Sessions         int           `default:"32" help:"Concurrent sessions (users, each owning a merchant)."`
+	Think            time.Duration `default:"0s" help:"Each session's pause after a page (±50 %), as a person reads it; 0 asks again at once (a closed loop that saturates the server)."`
+	JSON             bool          `help:"Print one JSON object instead of a table."`
+	Addr             string        `default:"127.0.0.1:8080" env:"SLT_ADDR" help:"The server's address or URL."`
+	Token            string        `env:"SLT_ADMIN_TOKEN" help:"The operator token, to approve the merchants (default: $SLT_ADMIN_TOKEN)."`
+	OperatorPhone    string        `env:"SLT_OPERATOR_PHONE" help:"An operator user's mobile number (slt admin create), for the console's pages; without it the console is not measured."`
+	OperatorPassword string        `env:"SLT_OPERATOR_PASSWORD" help:"That operator's password."`
+}
+
+// Run benchmarks the web app at --addr.
+func (b *BenchWebCmd) Run(ctx context.Context, g *Globals) error {
+	cfg := bench.WebConfig{Addr: b.Addr, Sessions: b.Sessions, Duration: b.Duration, Think: b.Think, Token: b.Token,
+		OperatorPhone: b.OperatorPhone, OperatorPassword: b.OperatorPassword}
+	if !b.JSON {
+		cfg.Progress = g.stderr
+	}
+	res, err := bench.Web(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if b.JSON {
+		return res.WriteJSON(g.stdout)
+	}
+	res.WriteTable(g.stdout)
+	return nil
 }
 
 // BenchMicropayCmd runs tills against a running server.

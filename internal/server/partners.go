@@ -128,3 +128,16 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 		}
 	}, nil
 }
+
+// webKey is the web app's key (its CSRF tokens), derived from the secret.
+func webKey(dataDir string) ([]byte, error) {
+	s64, err := secretFile("SLT_SECRET_KEY", dataDir, "secret-key", randomKey)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := base64.StdEncoding.DecodeString(s64)
+	if err != nil || len(secret) < 32 {
+		return nil, fmt.Errorf("secret key: want base64 of at least 32 bytes")
+	}
+	return derive(secret, "web"), nil
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/shiliantong/shiliantong/internal/risk"
 	"github.com/shiliantong/shiliantong/internal/store"
 	"github.com/shiliantong/shiliantong/internal/wallet"
+	"github.com/shiliantong/shiliantong/internal/web"
 )
 
 // Config is everything the server needs to start.
@@ -128,9 +129,29 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		},
 	})
+	key, err := webKey(store.DataDir(cfg.DB))
+	if err != nil {
+		wsvc.Close()
+		eng.Close()
+		return err
+	}
+	// The web app serves its pages ("/", "/login", "/app/…", "/static/…")
+	// and hands every other request (the API: /v1/…, /openapi.json,
+	// /healthz …) to the API.
+	app, err := web.New(web.Options{Wallet: wsvc, Key: key, Next: apiHandler, Logger: log,
+		// The operator console: the ledger explorer, the invariant check
+		// over the store, and system health from the registry /metrics
+		// serves.
+		Ledger: eng, Metrics: m.reg,
+		Check: func(ctx context.Context) (ledger.CheckReport, error) { return ledger.Check(ctx, st) }})
+	if err != nil {
+		wsvc.Close()
+		eng.Close()
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
-	mux.Handle("/", m.instrument(apiHandler))
+	mux.Handle("/", m.instrument(app))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -149,7 +170,7 @@ func Run(ctx context.Context, cfg Config) error {
 	addr := ln.Addr().String()
 	kind, _ := store.Kind(cfg.DB)
 	log.Info("ShiLianTong is serving", "url", "http://"+addr, "store", kind, "admin_token", source,
-		"openapi", "http://"+addr+"/openapi.json")
+		"openapi", "http://"+addr+"/openapi.json", "web_app", "http://"+addr+"/")
 	if cfg.Listening != nil {
 		cfg.Listening(addr)
 	}

@@ -164,14 +164,24 @@ func (s *Service) Micropay(ctx context.Context, m Merchant, authCode string, r O
 	case err != nil:
 		return MerchantOrder{}, fmt.Errorf("micropay: %w", err)
 	}
-	if _, err := s.authorize(ctx, payer, "", o.Amount, o.Currency); err != nil {
-		// Above the password-free limits: the payer confirms in the app.
-		s.notify(payer.ID, "confirm_payment", "Confirm a payment",
-			fmt.Sprintf("%s asks %s. Open the wallet to confirm with your payment PIN.", m.DisplayName, formatMoney(o.Amount, o.Currency)))
-		return o, nil
+	if _, err := s.authorize(ctx, payer, "", o.Amount, o.Currency); err == nil {
+		if o, err = s.completeClaimed(ctx, payer, m, o, true); err != nil || o.Status != OrderUserPaying {
+			return o, err
+		}
 	}
-	return s.completeClaimed(ctx, payer, m, o, true)
+	// Above the password-free limits, or risk asks for the PIN: the payer
+	// confirms in the app. The notification's id is the order's, so that
+	// the app finds the payment to confirm.
+	s.inbox.add(Notification{ID: o.ID, UserID: payer.ID, Kind: NotifyConfirmPayment, Title: "Confirm a payment",
+		Body:      fmt.Sprintf("%s asks %s. Open the wallet to confirm with your payment PIN.", m.DisplayName, formatMoney(o.Amount, o.Currency)),
+		CreatedAt: s.now().UTC()})
+	return o, nil
 }
+
+// NotifyConfirmPayment is the kind of the notification that asks the payer
+// to confirm a payment a till started with their payment code; its id is
+// the order's id.
+const NotifyConfirmPayment = "confirm_payment"
 
 // ConfirmPayment is the payer confirming, with the PIN, an order a POS
 // started with their payment code.

@@ -45,6 +45,9 @@ type User struct {
 	// NotificationsReadAt: notifications up to this time have been read.
 	NotificationsReadAt time.Time
 	CreatedAt           time.Time
+	// FrozenAt, if set, is when an operator froze the user: no money goes
+	// out of their wallets until unfrozen (see FreezeUser).
+	FrozenAt time.Time
 }
 
 // Session is a login. The token itself is never stored, only its hash.
@@ -346,4 +349,6 @@ type Store interface {
 	// StartTillOrder uses a code's time step (as UsePaycodeCounter) and
 	// creates the order (ErrDuplicate if its number exists) in one write.
 	StartTillOrder(ctx context.Context, device uint64, counter int64, o MerchantOrder) error
+
+	ConsoleStore
 }

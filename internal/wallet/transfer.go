@@ -311,8 +311,12 @@ func (s *Service) checkBalanceCap(ctx context.Context, payee User, w WalletAccou
 
 // moneyOut commits main with the allowance it uses, creating today's
 // allowances when they do not exist yet. It reports whether main was
-// created now (false: it existed, the request is a retry).
+// created now (false: it existed, the request is a retry). A frozen
+// user's money-out is refused here, the one path every money-out takes.
 func (s *Service) moneyOut(ctx context.Context, u User, main ledger.Transfer, passwordFree bool, extra ...ledger.Transfer) (bool, error) {
+	if err := checkNotFrozen(u); err != nil {
+		return false, err
+	}
 	day := s.day()
 	chain := []ledger.Transfer{limitUse(limitAccount(u.ID, limitOutflow, main.Currency, day), limitOutflow, main.ID, main.Currency, main.Amount)}
 	if passwordFree {

@@ -198,16 +198,16 @@ func (s *Store) CreateUser(ctx context.Context, u *wallet.User, w wallet.WalletA
 }
 
 const userColumns = `id, phone, name, password_hash, role, tier, pin_hash, pin_failures, pin_locked_until,
-	nopin_per_tx, nopin_daily, nopin_version, real_name, id_type, id_masked, notifications_read_at, created_at`
+	nopin_per_tx, nopin_daily, nopin_version, real_name, id_type, id_masked, notifications_read_at, created_at, frozen_at`
 
-func scanUser(row *sql.Row) (wallet.User, error) {
+func scanUser(row scanner) (wallet.User, error) {
 	var u wallet.User
 	var role string
-	var tier, locked, readAt, created int64
+	var tier, locked, readAt, created, frozen int64
 	err := row.Scan(&u.ID, &u.Phone, &u.Name, &u.PasswordHash, &role, &tier, &u.PINHash, &u.PINFailures, &locked,
-		&u.NoPINPerTx, &u.NoPINDaily, &u.NoPINVersion, &u.RealName, &u.IDType, &u.IDMasked, &readAt, &created)
+		&u.NoPINPerTx, &u.NoPINDaily, &u.NoPINVersion, &u.RealName, &u.IDType, &u.IDMasked, &readAt, &created, &frozen)
 	u.Role, u.Tier = wallet.Role(role), wallet.Tier(tier)
-	u.PINLockedUntil, u.NotificationsReadAt, u.CreatedAt = fromNanos(locked), fromNanos(readAt), fromNanos(created)
+	u.PINLockedUntil, u.NotificationsReadAt, u.CreatedAt, u.FrozenAt = fromNanos(locked), fromNanos(readAt), fromNanos(created), fromNanos(frozen)
 	return u, err
 }
 

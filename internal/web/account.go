@@ -1,0 +1,139 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/wallet"
+)
+
+// Signing up, logging in and out, and the language.
+
+func (a *App) routesAccount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", a.loginPage)
+	mux.HandleFunc("POST /login", a.form(a.login))
+	mux.HandleFunc("GET /signup", a.signupPage)
+	mux.HandleFunc("POST /signup", a.form(a.signup))
+	mux.HandleFunc("POST /logout", a.form(a.authed(a.logout)))
+	mux.HandleFunc("POST /lang", a.form(a.setLang))
+}
+
+func (a *App) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := a.session(r); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	v := a.newView(w, r, "login.title")
+	v.D = safeNext(r.URL.Query().Get("next"))
+	a.render(w, r, http.StatusOK, "login", v)
+}
+
+func (a *App) login(w http.ResponseWriter, r *http.Request) {
+	v := a.newView(w, r, "login.title")
+	next := safeNext(r.PostFormValue("next"))
+	v.D = next
+	ip := clientIP(r)
+	phone, perr := wallet.NormalizePhone(r.PostFormValue("phone"))
+	account := "phone:" + phone
+	if perr != nil {
+		account = "phone:" + strings.TrimSpace(r.PostFormValue("phone"))
+	}
+	if ok, wait := a.loginIP.allowed(ip); !ok {
+		a.tooMany(w, r, v, wait)
+		return
+	}
+	if ok, wait := a.loginAccount.allowed(account); !ok {
+		a.tooMany(w, r, v, wait)
+		return
+	}
+	a.loginIP.add(ip)
+	token, _, err := a.w.Login(r.Context(), r.PostFormValue("phone"), r.PostFormValue("password"), clip(r.UserAgent(), 200))
+	if err != nil {
+		if e, ok := wallet.AsError(err); ok && e.Code == wallet.CodeInvalidCredentials {
+			a.loginAccount.add(account)
+		}
+		a.formError(w, r, "login", v, err)
+		return
+	}
+	a.loginAccount.reset(account)
+	setSessionCookie(w, r, token)
+	if r.PostFormValue("next") == "" || next == "/app" {
+		// Operators land on the console.
+		if u, _, err := a.w.Authenticate(r.Context(), token); err == nil && u.Role == wallet.RoleOperator {
+			next = "/console"
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (a *App) tooMany(w http.ResponseWriter, r *http.Request, v *view, wait time.Duration) {
+	mins := int((wait + time.Minute - 1) / time.Minute)
+	w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+	v.Error = v.T("err.too_many_logins", max(mins, 1))
+	a.render(w, r, http.StatusTooManyRequests, "login", v)
+}
+
+func (a *App) signupPage(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, "signup", a.newView(w, r, "signup.title"))
+}
+
+func (a *App) signup(w http.ResponseWriter, r *http.Request) {
+	v := a.newView(w, r, "signup.title")
+	ip := clientIP(r)
+	if ok, _ := a.signupIP.allowed(ip); !ok {
+		v.Error = v.T("err.too_many_signups")
+		a.render(w, r, http.StatusTooManyRequests, "signup", v)
+		return
+	}
+	if r.PostFormValue("password") != r.PostFormValue("password2") {
+		a.invalid(w, r, "signup", v, "err.passwords_differ")
+		return
+	}
+	_, err := a.w.Register(r.Context(), wallet.Registration{Phone: r.PostFormValue("phone"), Password: r.PostFormValue("password"), Name: r.PostFormValue("name")})
+	if err != nil {
+		a.formError(w, r, "signup", v, err)
+		return
+	}
+	a.signupIP.add(ip)
+	token, _, err := a.w.Login(r.Context(), r.PostFormValue("phone"), r.PostFormValue("password"), clip(r.UserAgent(), 200))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	setSessionCookie(w, r, token)
+	// The language chosen on the sign-up page stays (it is the cookie's).
+	http.Redirect(w, r, "/app/settings/pin?new=1", http.StatusSeeOther)
+}
+
+func (a *App) logout(w http.ResponseWriter, r *http.Request) {
+	if err := a.w.RevokeSession(r.Context(), userOf(r).ID, sessionOf(r).ID); err != nil {
+		if _, ok := wallet.AsError(err); !ok {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	clearSessionCookie(w, r)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// setLang keeps the language in a cookie (the wallet has no place for it
+// yet) and returns to the page the switch was on.
+func (a *App) setLang(w http.ResponseWriter, r *http.Request) {
+	t, ok := matchLang(r.PostFormValue("lang"))
+	if !ok {
+		a.renderError(w, r, http.StatusUnprocessableEntity, "err.bad_form")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: t.String(), Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(langCookieAge.Seconds())})
+	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
