@@ -101,13 +101,14 @@ type User struct {
 	PINLockedUntil    time.Time `json:"pin_locked_until,omitzero"`
 	PasswordFreePerTx int64     `json:"password_free_per_transaction" doc:"CNY minor units; 0: password-free payments are off."`
 	PasswordFreeDaily int64     `json:"password_free_daily"`
+	Language          string    `json:"language,omitempty" doc:"The language the user chose (zh-Hans or en)."`
 	CreatedAt         time.Time `json:"created_at"`
 }
 
 func userView(u wallet.User) User {
 	return User{ID: u.ID, Phone: u.Phone, Name: u.Name, Role: string(u.Role), Tier: int(u.Tier), RealName: u.RealName,
 		IDDocument: u.IDMasked, PINSet: u.PINHash != "", PINLockedUntil: u.PINLockedUntil,
-		PasswordFreePerTx: u.NoPINPerTx, PasswordFreeDaily: u.NoPINDaily, CreatedAt: u.CreatedAt}
+		PasswordFreePerTx: u.NoPINPerTx, PasswordFreeDaily: u.NoPINDaily, Language: u.Language, CreatedAt: u.CreatedAt}
 }
 
 type userOutput struct{ Body User }
@@ -237,6 +238,18 @@ func registerAccount(a huma.API, w *wallet.Service) {
 		}
 	}) (*struct{}, error) {
 		return nil, w.SetNoPIN(ctx, userFrom(ctx), in.Body.Password, in.Body.PerTransaction, in.Body.Daily)
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "setLanguage", Method: http.MethodPut, Path: "/v1/me/language", Tags: []string{accountTag},
+		Summary: "Choose the language", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Description: "Kept for the user on every device (the web app and notifications use it).",
+		Errors:      []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			Language string `json:"language" maxLength:"16" enum:"zh-Hans,en"`
+		}
+	}) (*struct{}, error) {
+		return nil, w.SetLanguage(ctx, userFrom(ctx), in.Body.Language)
 	}))
 }
 

@@ -386,3 +386,26 @@ func TestRiskDecisionPoint(t *testing.T) {
 		t.Errorf("refused money-outs moved money: balance %d", got)
 	}
 }
+
+// The language a user picks is theirs, on every device.
+func TestLanguageIsKeptPerUser(t *testing.T) {
+	for name, dsn := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := startServer(t, dsn(t), nil)
+			a := s.newPerson(t, "+8613800138005", "王小明")
+			if me := s.must(t, 200, "GET", "/v1/me", a.token, nil); me["language"] != nil {
+				t.Errorf("a new user's language: %v", me["language"])
+			}
+			s.must(t, 204, "PUT", "/v1/me/language", a.token, map[string]any{"language": "en"})
+			if me := s.must(t, 200, "GET", "/v1/me", a.token, nil); me["language"] != "en" {
+				t.Errorf("language after choosing English: %v", me["language"])
+			}
+			if st, _ := s.call(t, "PUT", "/v1/me/language", a.token, map[string]any{"language": "fr"}); st != 422 {
+				t.Errorf("French accepted: %d", st)
+			}
+			if me := s.must(t, 200, "GET", "/v1/me", a.token, nil); me["language"] != "en" {
+				t.Errorf("language after a refused change: %v", me["language"])
+			}
+		})
+	}
+}

@@ -48,6 +48,9 @@ type User struct {
 	// FrozenAt, if set, is when an operator froze the user: no money goes
 	// out of their wallets until unfrozen (see FreezeUser).
 	FrozenAt time.Time
+	// Language is the user's choice of language (a BCP 47 tag from
+	// Languages), "" until they choose.
+	Language string
 }
 
 // Session is a login. The token itself is never stored, only its hash.
@@ -305,6 +308,8 @@ type Store interface {
 	// SetMerchantOrderStatus moves an order from one status to another;
 	// ErrNotFound if it is not in from.
 	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
+	// SetLanguage records a user's language.
+	SetLanguage(ctx context.Context, userID, lang string) error
 	// OrdersWaiting returns up to limit USERPAYING orders last changed
 	// before the given time.
 	OrdersWaiting(ctx context.Context, before time.Time, limit int) ([]MerchantOrder, error)

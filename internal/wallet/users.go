@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -247,3 +248,22 @@ func orUnknown(s string) string {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// Languages are the languages the wallet speaks, as BCP 47 tags.
+var Languages = []string{"zh-Hans", "en"}
+
+// CodeInvalidLanguage: a language the wallet does not speak.
+const CodeInvalidLanguage = "invalid_language"
+
+// SetLanguage keeps the user's choice of language, for every device they
+// use.
+func (s *Service) SetLanguage(ctx context.Context, u User, lang string) error {
+	if !slices.Contains(Languages, lang) {
+		return newError(KindInvalid, CodeInvalidLanguage, "the wallet speaks %s", strings.Join(Languages, " and "))
+	}
+	if err := s.store.SetLanguage(ctx, u.ID, lang); err != nil {
+		return fmt.Errorf("set language: %w", err)
+	}
+	s.cache.forgetSessions()
+	return nil
+}

@@ -198,14 +198,14 @@ func (s *Store) CreateUser(ctx context.Context, u *wallet.User, w wallet.WalletA
 }
 
 const userColumns = `id, phone, name, password_hash, role, tier, pin_hash, pin_failures, pin_locked_until,
-	nopin_per_tx, nopin_daily, nopin_version, real_name, id_type, id_masked, notifications_read_at, created_at, frozen_at`
+	nopin_per_tx, nopin_daily, nopin_version, real_name, id_type, id_masked, notifications_read_at, created_at, frozen_at, language`
 
 func scanUser(row scanner) (wallet.User, error) {
 	var u wallet.User
 	var role string
 	var tier, locked, readAt, created, frozen int64
 	err := row.Scan(&u.ID, &u.Phone, &u.Name, &u.PasswordHash, &role, &tier, &u.PINHash, &u.PINFailures, &locked,
-		&u.NoPINPerTx, &u.NoPINDaily, &u.NoPINVersion, &u.RealName, &u.IDType, &u.IDMasked, &readAt, &created, &frozen)
+		&u.NoPINPerTx, &u.NoPINDaily, &u.NoPINVersion, &u.RealName, &u.IDType, &u.IDMasked, &readAt, &created, &frozen, &u.Language)
 	u.Role, u.Tier = wallet.Role(role), wallet.Tier(tier)
 	u.PINLockedUntil, u.NotificationsReadAt, u.CreatedAt, u.FrozenAt = fromNanos(locked), fromNanos(readAt), fromNanos(created), fromNanos(frozen)
 	return u, err
@@ -221,6 +221,11 @@ func (s *Store) UserByID(ctx context.Context, id string) (wallet.User, error) {
 func (s *Store) UserByPhone(ctx context.Context, phone string) (wallet.User, error) {
 	u, err := scanUser(s.queryRow(ctx, "SELECT "+userColumns+" FROM users WHERE phone = $1", phone))
 	return u, s.mapErr("user by phone", err)
+}
+
+// SetLanguage records the user's language.
+func (s *Store) SetLanguage(ctx context.Context, userID, lang string) error {
+	return s.exec1(ctx, "set language", "UPDATE users SET language = $2 WHERE id = $1", userID, lang)
 }
 
 // SetPIN sets the PIN hash and clears failures and locks.
