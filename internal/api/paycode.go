@@ -33,6 +33,22 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 		return out, nil
 	}))
 	huma.Register(a, huma.Operation{
+		OperationID: "listPaycodeDevices", Method: http.MethodGet, Path: "/v1/me/paycode", Tags: []string{payTag},
+		Summary: "My devices enrolled for payment codes", Security: sessionOnly,
+		Errors: []int{http.StatusUnauthorized},
+	}, wrap(func(ctx context.Context, _ *struct{}) (*paycodeDevicesOutput, error) {
+		ds, err := w.PaycodeDevices(ctx, userFrom(ctx))
+		if err != nil {
+			return nil, err
+		}
+		out := &paycodeDevicesOutput{}
+		out.Body.Devices = make([]PaycodeDeviceView, 0, len(ds))
+		for _, d := range ds {
+			out.Body.Devices = append(out.Body.Devices, PaycodeDeviceView{Device: d.Number, EnrolledAt: d.CreatedAt})
+		}
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
 		OperationID: "revokePaycode", Method: http.MethodDelete, Path: "/v1/me/paycode/{device}", Tags: []string{payTag},
 		Summary: "Revoke a device's payment codes", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
 		Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
@@ -261,4 +277,16 @@ func registerSettlement(a huma.API, w *wallet.Service) {
 		out.Body.Payouts = mapSlice(os, orderView)
 		return out, nil
 	}))
+}
+
+// PaycodeDeviceView is a device enrolled for payment codes.
+type PaycodeDeviceView struct {
+	Device     uint64    `json:"device"`
+	EnrolledAt time.Time `json:"enrolled_at"`
+}
+
+type paycodeDevicesOutput struct {
+	Body struct {
+		Devices []PaycodeDeviceView `json:"devices"`
+	}
 }

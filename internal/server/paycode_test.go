@@ -127,8 +127,15 @@ func TestPaymentCodeAtTheTill(t *testing.T) {
 				t.Errorf("after the reversal the payer has %d, want %d", got, 100_000-1500-3000)
 			}
 
-			// A revoked device's codes are refused.
+			// The payer sees the device, and revokes it: its codes are refused.
+			ds := s.must(t, 200, "GET", "/v1/me/paycode", payer.token, nil)["devices"].([]any)
+			if len(ds) != 1 || uint64(ds[0].(map[string]any)["device"].(float64)) != dev.dev.Number {
+				t.Errorf("devices: %v", ds)
+			}
 			s.must(t, 204, "DELETE", "/v1/me/paycode/"+itoa(dev.dev.Number), payer.token, nil)
+			if ds := s.must(t, 200, "GET", "/v1/me/paycode", payer.token, nil)["devices"].([]any); len(ds) != 0 {
+				t.Errorf("devices after the revocation: %v", ds)
+			}
 			if st, o := pay("T-8", 100, dev.code(t, now.Add(2*time.Minute))); st != 422 || o["code"] != wallet.CodePaycodeInvalid {
 				t.Errorf("revoked device: %d %v", st, o["code"])
 			}

@@ -84,6 +84,16 @@ func (s *Service) EnrollPaycode(ctx context.Context, u User, pin string) (Enrolm
 	return Enrolment{}, errors.New("enrol device: no free device number")
 }
 
+// PaycodeDevices lists the user's enrolled devices (numbers and when they
+// were enrolled; the secrets stay sealed).
+func (s *Service) PaycodeDevices(ctx context.Context, u User) ([]PaycodeDevice, error) {
+	ds, err := s.store.PaycodeDevices(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("payment-code devices: %w", err)
+	}
+	return ds, nil
+}
+
 // RevokePaycode revokes one of the user's devices: its codes stop at once.
 func (s *Service) RevokePaycode(ctx context.Context, u User, device uint64) error {
 	defer s.cache.devices.forget()

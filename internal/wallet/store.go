@@ -347,6 +347,8 @@ type Store interface {
 
 	CreatePaycodeDevice(ctx context.Context, d PaycodeDevice) error
 	PaycodeDevice(ctx context.Context, number uint64) (PaycodeDevice, error)
+	// PaycodeDevices returns a user's active devices, without secrets.
+	PaycodeDevices(ctx context.Context, userID string) ([]PaycodeDevice, error)
 	// UsePaycodeCounter records a used code's time step if it is newer
 	// than the last; ErrNotFound if not (or the device is revoked).
 	UsePaycodeCounter(ctx context.Context, number uint64, counter int64) error

@@ -174,6 +174,27 @@ func (s *Store) PaycodeDevice(ctx context.Context, number uint64) (wallet.Paycod
 	return d, s.mapErr("device", err)
 }
 
+// PaycodeDevices returns a user's active devices, newest first (secrets
+// left out).
+func (s *Store) PaycodeDevices(ctx context.Context, userID string) ([]wallet.PaycodeDevice, error) {
+	rows, err := s.query(ctx, "SELECT number, status, last_counter, created_at FROM paycode_devices WHERE user_id = $1 AND status = 'active' ORDER BY created_at DESC LIMIT 100", userID)
+	if err != nil {
+		return nil, s.mapErr("devices", err)
+	}
+	defer rows.Close()
+	var out []wallet.PaycodeDevice
+	for rows.Next() {
+		d := wallet.PaycodeDevice{UserID: userID}
+		var n, created int64
+		if err := rows.Scan(&n, &d.Status, &d.LastCounter, &created); err != nil {
+			return nil, s.mapErr("devices", err)
+		}
+		d.Number, d.CreatedAt = uint64(n), fromNanos(created)
+		out = append(out, d)
+	}
+	return out, s.mapErr("devices", rows.Err())
+}
+
 // UsePaycodeCounter records that a device's code of time step counter
 // was used, if it is newer than every one used before and the device is
 // active; ErrNotFound otherwise (a replay, or a revoked device).
