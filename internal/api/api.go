@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -58,7 +59,7 @@ func New(opts Options) (http.Handler, huma.API) {
 	}
 	a := humago.New(mux, cfg)
 	isOperator := operatorCheck(opts.AdminToken, opts.Wallet)
-	a.UseMiddleware(requireOperator(a, isOperator))
+	a.UseMiddleware(requireOperator(a, isOperator, opts.Wallet))
 	if opts.Wallet != nil {
 		a.UseMiddleware(requireSession(a, opts.Wallet))
 	}
@@ -109,19 +110,37 @@ func operatorCheck(token string, w *wallet.Service) func(ctx context.Context, he
 }
 
 // requireOperator checks operator credentials on operations that ask for them.
-func requireOperator(a huma.API, isOperator func(context.Context, string) bool) func(huma.Context, func(huma.Context)) {
+// The operator, for the audit trail, is the operator user whose session it
+// is, or "operator-token".
+func requireOperator(a huma.API, isOperator func(context.Context, string) bool, w *wallet.Service) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		if !needsScheme(ctx.Operation(), operatorScheme) {
 			next(ctx)
 			return
 		}
-		if !isOperator(ctx.Context(), ctx.Header("Authorization")) {
+		header := ctx.Header("Authorization")
+		if !isOperator(ctx.Context(), header) {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="shiliantong"`)
 			_ = huma.WriteErr(a, ctx, http.StatusUnauthorized, "a valid operator token or an operator's session is required (Authorization: Bearer …)")
 			return
 		}
-		next(ctx)
+		actor := "operator-token"
+		if session, ok := strings.CutPrefix(header, "Bearer "); ok && w != nil {
+			if u, _, err := w.Authenticate(ctx.Context(), session); err == nil {
+				actor = u.ID
+			}
+		}
+		next(withActor(ctx, actor))
 	}
+}
+
+// withActor puts the request's actor in its context, for the audit trail.
+func withActor(ctx huma.Context, id string) huma.Context {
+	host, _, err := net.SplitHostPort(ctx.RemoteAddr())
+	if err != nil {
+		host = ctx.RemoteAddr()
+	}
+	return huma.WithContext(ctx, wallet.WithActor(ctx.Context(), wallet.Actor{ID: id, IP: host, Client: ctx.Header("User-Agent")}))
 }
 
 func needsScheme(op *huma.Operation, scheme string) bool {

@@ -203,6 +203,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerMerchantAPI(a, w)
 	registerPay(a, w)
 	registerPaycode(a, w)
+	registerAudit(a, w)
 	registerRefunds(a, w)
 	registerWebhooks(a, w)
 	registerSettlement(a, w)

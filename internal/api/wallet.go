@@ -36,6 +36,9 @@ func userFrom(ctx context.Context) wallet.User {
 func requireSession(a huma.API, w *wallet.Service) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		if !needsScheme(ctx.Operation(), sessionScheme) {
+			if wallet.ActorFrom(ctx.Context()).IP == "" {
+				ctx = withActor(ctx, "") // anonymous (logging in), from where
+			}
 			next(ctx)
 			return
 		}
@@ -49,7 +52,7 @@ func requireSession(a huma.API, w *wallet.Service) func(huma.Context, func(huma.
 			_ = huma.WriteErr(a, ctx, p.Status, p.Detail, p)
 			return
 		}
-		ctx = huma.WithValue(ctx, userKey, u)
+		ctx = huma.WithValue(withActor(ctx, u.ID), userKey, u)
 		next(huma.WithValue(ctx, sessionKey, sess))
 	}
 }

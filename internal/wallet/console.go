@@ -251,6 +251,11 @@ func (s *Service) FreezeUser(ctx context.Context, id string, freeze bool) (User,
 		return User{}, fmt.Errorf("freeze user: %w", err)
 	}
 	s.cache.forgetSessions() // and the users behind payment codes
+	action := "user_unfrozen"
+	if freeze {
+		action = "user_frozen"
+	}
+	s.audit(ctx, "", action, id, "")
 	u.FrozenAt = at
 	return u, nil
 }

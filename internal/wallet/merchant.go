@@ -123,6 +123,8 @@ func (s *Service) ApproveMerchant(ctx context.Context, id string) (Merchant, err
 	}
 	if err := s.store.ApproveMerchant(ctx, m.ID, acct.String()); err != nil && !errors.Is(err, ErrNotFound) {
 		return Merchant{}, fmt.Errorf("approve merchant: %w", err)
+	} else if err == nil {
+		s.audit(ctx, "", "merchant_approved", "merchant:"+m.ID, m.DisplayName)
 	}
 	s.cache.forgetMerchants()
 	return s.merchant(ctx, id)
@@ -181,6 +183,7 @@ func (s *Service) NewMerchantKey(ctx context.Context, owner User, merchantID, ed
 	if err := s.store.CreateMerchantKey(ctx, k); err != nil {
 		return "", "", fmt.Errorf("new merchant key: %w", err)
 	}
+	s.audit(ctx, owner.ID, "merchant_key_created", "merchant:"+m.ID, keyID+" ("+k.Kind+")")
 	return keyID, secret, nil
 }
 
@@ -196,6 +199,7 @@ func (s *Service) RevokeMerchantKey(ctx context.Context, owner User, merchantID,
 		}
 		return err
 	}
+	s.audit(ctx, owner.ID, "merchant_key_revoked", "merchant:"+merchantID, keyID)
 	return nil
 }
 

@@ -79,6 +79,7 @@ func (s *Service) EnrollPaycode(ctx context.Context, u User, pin string) (Enrolm
 		if err != nil {
 			return Enrolment{}, fmt.Errorf("enrol device: %w", err)
 		}
+		s.audit(ctx, u.ID, "paycode_device_enrolled", u.ID, fmt.Sprintf("device %d", n))
 		return Enrolment{Device: n, Secret: b32}, nil
 	}
 	return Enrolment{}, errors.New("enrol device: no free device number")
@@ -103,6 +104,7 @@ func (s *Service) RevokePaycode(ctx context.Context, u User, device uint64) erro
 		}
 		return err
 	}
+	s.audit(ctx, u.ID, "paycode_device_revoked", u.ID, fmt.Sprintf("device %d", device))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // SetPIN sets or changes the payment PIN; the login password proves it is
@@ -23,6 +24,7 @@ func (s *Service) SetPIN(ctx context.Context, u User, password, pin string) erro
 		return fmt.Errorf("set pin: %w", err)
 	}
 	s.cache.forgetSessions()
+	s.audit(ctx, u.ID, "pin_set", u.ID, "")
 	return nil
 }
 
@@ -59,6 +61,7 @@ func (s *Service) verifyPIN(ctx context.Context, u User, pin string) error {
 		if err := s.store.LockPIN(ctx, u.ID, until); err != nil {
 			return fmt.Errorf("verify pin: %w", err)
 		}
+		s.audit(ctx, u.ID, "pin_locked", u.ID, fmt.Sprintf("%d wrong PINs; locked until %s", n, until.Format(time.RFC3339)))
 		s.notify(u.ID, "pin_locked", "Payment PIN locked",
 			fmt.Sprintf("Your payment PIN was entered wrongly %d times and is locked until %s. If this was not you, change your password.",
 				n, until.In(s.cfg.Day).Format("2006-01-02 15:04 MST")))
@@ -95,5 +98,6 @@ func (s *Service) SetNoPIN(ctx context.Context, u User, password string, perTx, 
 		return fmt.Errorf("set password-free limits: %w", err)
 	}
 	s.cache.forgetSessions()
+	s.audit(ctx, u.ID, "password_free_set", u.ID, fmt.Sprintf("per payment %d, daily %d (CNY minor units)", perTx, daily))
 	return nil
 }

@@ -47,6 +47,9 @@ func (s *Service) Settle(ctx context.Context, date string) ([]BankOrder, error) 
 	if s.now().Before(cutoff) {
 		return nil, newError(KindInvalid, CodeInvalidRequest, "%s has not ended yet", date)
 	}
+	if ActorFrom(ctx).ID != "" { // an operator's run (the hourly one is not a person's action)
+		s.audit(ctx, "", "settlement_run", "date:"+date, "")
+	}
 	var out []BankOrder
 	after := ""
 	for {

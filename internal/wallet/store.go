@@ -308,6 +308,14 @@ type Store interface {
 	// SetMerchantOrderStatus moves an order from one status to another;
 	// ErrNotFound if it is not in from.
 	SetMerchantOrderStatus(ctx context.Context, id, from, to, payerID string, at time.Time) error
+	// AppendAudit appends e to the audit trail: it numbers it after the
+	// last entry and sets PrevHash to that entry's hash (or "") and Hash to
+	// hash(PrevHash, e), in one write.
+	AppendAudit(ctx context.Context, e *AuditEntry, hash func(prev string, e AuditEntry) string) error
+	// AuditLog lists entries, newest first.
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// ScanAudit calls fn for every entry, oldest first.
+	ScanAudit(ctx context.Context, fn func(AuditEntry) error) error
 	// SetLanguage records a user's language.
 	SetLanguage(ctx context.Context, userID, lang string) error
 	// OrdersWaiting returns up to limit USERPAYING orders last changed

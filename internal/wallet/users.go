@@ -140,6 +140,7 @@ func (s *Service) Login(ctx context.Context, phone, password, client string) (to
 		return "", Session{}, fmt.Errorf("login: %w", err)
 	}
 	if !checkSecret(password, u.PasswordHash) {
+		s.audit(ctx, "", "login_failed", u.ID, "wrong password")
 		return "", Session{}, wrong
 	}
 	raw := make([]byte, 32)
@@ -153,6 +154,7 @@ func (s *Service) Login(ctx context.Context, phone, password, client string) (to
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", Session{}, fmt.Errorf("login: %w", err)
 	}
+	s.audit(ctx, u.ID, "login", u.ID, "session "+sess.ID)
 	s.notify(u.ID, "new_login", "New login", fmt.Sprintf("Your account was logged in from %s. If this was not you, change your password.", orUnknown(sess.Client)))
 	return token, sess, nil
 }
@@ -215,6 +217,9 @@ func (s *Service) RevokeSession(ctx context.Context, userID, sessionID string) e
 	s.cache.forgetSessions()
 	if errors.Is(err, ErrNotFound) {
 		return newError(KindNotFound, CodeNotFound, "you have no such session")
+	}
+	if err == nil {
+		s.audit(ctx, "", "session_ended", userID, "session "+sessionID)
 	}
 	return err
 }

@@ -62,6 +62,7 @@ func (s *Service) SetWebhook(ctx context.Context, owner User, merchantID, rawURL
 	if err := s.store.SetWebhook(ctx, Webhook{MerchantID: merchantID, URL: u.String(), Secret: sealed, CreatedAt: s.now().UTC()}); err != nil {
 		return "", fmt.Errorf("set webhook: %w", err)
 	}
+	s.audit(ctx, owner.ID, "webhook_set", "merchant:"+merchantID, u.String())
 	return secret, nil
 }
 

@@ -1,0 +1,91 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/shiliantong/shiliantong/internal/store"
+)
+
+// Operators' and security actions are in the audit trail, with who and
+// from where; the chain verifies, and a changed or removed entry breaks it.
+func TestAuditTrail(t *testing.T) {
+	for name, dsn := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			db := dsn(t)
+			s := startServer(t, db, lenientRisk)
+			payer, owner := funded(t, s)
+			mid, _ := merchantFor(t, s, owner)
+			if st, _ := s.call(t, "POST", "/v1/sessions", "", map[string]any{"phone": "+8613800138001", "password": "wrong-Pass-1"}); st != 401 {
+				t.Fatalf("wrong password: %d", st)
+			}
+			s.must(t, 204, "PUT", "/v1/me/password-free", payer.token, map[string]any{"password": testPassword, "per_transaction": 100, "daily": 500})
+
+			log := func(q string) []map[string]any {
+				var out []map[string]any
+				for _, e := range s.must(t, 200, "GET", "/v1/operator/audit"+q, "test-operator-token", nil)["entries"].([]any) {
+					out = append(out, e.(map[string]any))
+				}
+				return out
+			}
+			seen := map[string]map[string]any{}
+			for _, e := range log("") {
+				if _, ok := seen[e["action"].(string)]; !ok {
+					seen[e["action"].(string)] = e
+				}
+			}
+			for _, a := range []string{"login", "login_failed", "pin_set", "password_free_set", "merchant_approved", "merchant_key_created"} {
+				if seen[a] == nil {
+					t.Errorf("no %s in the trail: %v", a, seen)
+				}
+			}
+			if e := seen["merchant_approved"]; e != nil && (e["actor"] != "operator-token" || e["target"] != "merchant:"+mid || e["ip"] != "127.0.0.1") {
+				t.Errorf("approval recorded as %v", e)
+			}
+			if e := seen["password_free_set"]; e != nil && (e["actor"] != payer.id || e["ip"] != "127.0.0.1") {
+				t.Errorf("limit change recorded as %v", e)
+			}
+			if got := log("?action=login_failed"); len(got) != 1 || got[0]["target"] != payer.id {
+				t.Errorf("failed logins: %v", got)
+			}
+			if v := s.must(t, 200, "GET", "/v1/operator/audit/verify", "test-operator-token", nil); v["ok"] != true || v["entries"].(float64) < 6 {
+				t.Errorf("verify: %v", v)
+			}
+			if st, _ := s.call(t, "GET", "/v1/operator/audit", payer.token, nil); st != 401 {
+				t.Errorf("a user read the audit trail: %d", st)
+			}
+			s.stop()
+
+			// Someone with the database changes an entry: the chain breaks there.
+			tamper := func(q string) {
+				ctx := context.Background()
+				st, err := store.Open(ctx, db, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				if _, err := st.SQL().ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tamper("UPDATE audit_log SET details = 'per payment 100000, daily 500000 (CNY minor units)' WHERE action = 'password_free_set'")
+			s = startServer(t, db, lenientRisk)
+			if v := s.must(t, 200, "GET", "/v1/operator/audit/verify", "test-operator-token", nil); v["ok"] != false {
+				t.Errorf("a changed entry passed: %v", v)
+			}
+			s.stop()
+			// Put back, the chain holds again; take an entry out, it breaks.
+			tamper("UPDATE audit_log SET details = 'per payment 100, daily 500 (CNY minor units)' WHERE action = 'password_free_set'")
+			s = startServer(t, db, lenientRisk)
+			if v := s.must(t, 200, "GET", "/v1/operator/audit/verify", "test-operator-token", nil); v["ok"] != true {
+				t.Errorf("the restored trail fails: %v", v)
+			}
+			s.stop()
+			tamper("DELETE FROM audit_log WHERE action = 'merchant_approved'")
+			s = startServer(t, db, lenientRisk)
+			if v := s.must(t, 200, "GET", "/v1/operator/audit/verify", "test-operator-token", nil); v["ok"] != false {
+				t.Errorf("a removed entry passed: %v", v)
+			}
+		})
+	}
+}
