@@ -36,6 +36,7 @@ type CLI struct {
 	Admin   AdminCmd   `cmd:"" help:"Administration: create the first operator."`
 	QR      QRCmd      `cmd:"" name:"qr" help:"Decode and encode EMVCo merchant-presented QR payloads."`
 	Paycode PaycodeCmd `cmd:"" help:"Print a device's payment code (what the wallet app shows at a till)."`
+	Keys    KeysCmd    `cmd:"" help:"The keys that seal card numbers and other secrets at rest."`
 }
 
 // Main runs the command line and returns the process exit code.

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,11 +77,7 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 	if err != nil {
 		return wallet.Deps{}, nil, err
 	}
-	keys, current, err := bank.ParseKeys(spec)
-	if err != nil {
-		return wallet.Deps{}, nil, fmt.Errorf("card keys: %w", err)
-	}
-	vault, err := bank.NewVault(keys, current)
+	vault, err := bank.NewKeyRing(spec)
 	if err != nil {
 		return wallet.Deps{}, nil, fmt.Errorf("card keys: %w", err)
 	}
@@ -140,4 +139,81 @@ func webKey(dataDir string) ([]byte, error) {
 		return nil, fmt.Errorf("secret key: want base64 of at least 32 bytes")
 	}
 	return derive(secret, "web"), nil
+}
+
+// keySpec reads the vault's key spec as it is now: SLT_CARD_KEYS, or the
+// data directory's card-keys file (which `slt keys rotate` rewrites).
+func keySpec(dataDir string) (string, error) {
+	if v := os.Getenv("SLT_CARD_KEYS"); v != "" {
+		return v, nil
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, "card-keys"))
+	return strings.TrimSpace(string(b)), err
+}
+
+// watchKeys seals again what an older key sealed, then every interval
+// loads the key spec if it changed (a rotation: no restart needed) and
+// seals again under the new current key.
+func watchKeys(ctx context.Context, ring *bank.KeyRing, w *wallet.Service, dataDir string, every time.Duration, log *slog.Logger) {
+	reseal := func() {
+		n, err := w.Reseal(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("keys: sealing again under the current key", "err", err)
+		case n > 0:
+			log.Info("keys: sealed again under the current key", "values", n, "key", ring.CurrentKeyID())
+		}
+	}
+	reseal()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		spec, err := keySpec(dataDir)
+		if err != nil {
+			log.Warn("keys: read the key spec", "err", err)
+			continue
+		}
+		changed, err := ring.Load(spec)
+		if err != nil {
+			log.Error("keys: the key spec does not load; the keys in use stay", "err", err)
+			continue
+		}
+		if changed {
+			log.Info("keys: new key spec loaded", "current", ring.CurrentKeyID())
+			reseal()
+		}
+	}
+}
+
+// RotateKeys adds a new current key to the data directory's key file (the
+// older keys stay, to open what they sealed); a running server loads it
+// and seals everything again under it. It returns the new key's id.
+func RotateKeys(dataDir string) (string, error) {
+	if os.Getenv("SLT_CARD_KEYS") != "" {
+		return "", errors.New("the keys come from SLT_CARD_KEYS: append a new entry (`slt keys new` prints one) to it; a running server loads it within its key interval")
+	}
+	path := filepath.Join(dataDir, "card-keys")
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("rotate keys: %w", err)
+	}
+	entry := bank.GenerateKeySpec()
+	spec := strings.TrimSpace(string(old)) + "," + entry
+	if _, _, err := bank.ParseKeys(spec); err != nil {
+		return "", fmt.Errorf("rotate keys: %w", err)
+	}
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(spec+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("rotate keys: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("rotate keys: %w", err)
+	}
+	id, _, _ := strings.Cut(entry, ":")
+	return id, nil
 }

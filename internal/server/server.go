@@ -51,6 +51,9 @@ type Config struct {
 	// ReconcileEvery is how often orders the bank left pending are asked
 	// about again; 0 means 2 s.
 	ReconcileEvery time.Duration
+	// KeysEvery is how often the vault's key spec is read again for a
+	// rotation (default 10 s).
+	KeysEvery time.Duration
 	// Risk decides on money-outs; nil means risk.NewRules with the default
 	// configuration.
 	Risk risk.Assessor
@@ -111,6 +114,11 @@ func Run(ctx context.Context, cfg Config) error {
 	go wsvc.RunReconciler(rctx, every)
 	go wsvc.RunWebhooks(rctx, min(every, 500*time.Millisecond))
 	go wsvc.RunSettlement(rctx, time.Hour)
+	keysEvery := cfg.KeysEvery
+	if keysEvery <= 0 {
+		keysEvery = 10 * time.Second
+	}
+	go watchKeys(rctx, deps.Vault, wsvc, store.DataDir(cfg.DB), keysEvery, log)
 	if cfg.Demo {
 		if err := seedDemo(ctx, wsvc, log); err != nil {
 			wsvc.Close()

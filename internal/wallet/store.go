@@ -316,6 +316,12 @@ type Store interface {
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 	// ScanAudit calls fn for every entry, oldest first.
 	ScanAudit(ctx context.Context, fn func(AuditEntry) error) error
+	// StaleSealed returns up to limit values of a kind (SealedKinds) not
+	// sealed with the key current.
+	StaleSealed(ctx context.Context, kind, current string, limit int) ([]SealedValue, error)
+	// Reseal replaces a sealed value if it is still v.Sealed (ErrNotFound
+	// otherwise).
+	Reseal(ctx context.Context, v SealedValue, sealed string) error
 	// SetLanguage records a user's language.
 	SetLanguage(ctx context.Context, userID, lang string) error
 	// OrdersWaiting returns up to limit USERPAYING orders last changed

@@ -59,7 +59,7 @@ type Deps struct {
 	Bank     bank.Connector // top-ups, withdrawals and card verification
 	Identity kyc.Verifier   // real-name verification
 	// Vault seals card and identity-document numbers at rest.
-	Vault *bank.Vault
+	Vault *bank.KeyRing
 	// LookupKey keys the hash that finds a card linked twice (≥ 32 bytes).
 	LookupKey []byte
 	// PINKey peppers payment PINs before they are hashed (≥ 32 bytes).
@@ -78,7 +78,7 @@ type Service struct {
 	ledger   Ledger
 	bank     bank.Connector
 	identity kyc.Verifier
-	vault    *bank.Vault
+	vault    *bank.KeyRing
 	lookup   []byte
 	pinKey   []byte
 	risk     risk.Assessor
