@@ -243,6 +243,19 @@ func registerAccount(a huma.API, w *wallet.Service) {
 		return nil, w.SetNoPIN(ctx, userFrom(ctx), in.Body.Password, in.Body.PerTransaction, in.Body.Daily)
 	}))
 	huma.Register(a, huma.Operation{
+		OperationID: "reportFraud", Method: http.MethodPost, Path: "/v1/me/report-fraud", Tags: []string{accountTag},
+		Summary: "Report fraud: freeze my outflows at once", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Description: "No money can leave the user's wallets until customer service (an operator) unfreezes them. Receiving money still works.",
+		Errors:      []int{http.StatusUnauthorized},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			What string `json:"what,omitempty" maxLength:"1000" doc:"What happened, for customer service."`
+		}
+	}) (*struct{}, error) {
+		_, err := w.ReportFraud(ctx, userFrom(ctx), in.Body.What)
+		return nil, err
+	}))
+	huma.Register(a, huma.Operation{
 		OperationID: "setLanguage", Method: http.MethodPut, Path: "/v1/me/language", Tags: []string{accountTag},
 		Summary: "Choose the language", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
 		Description: "Kept for the user on every device (the web app and notifications use it).",

@@ -89,3 +89,23 @@ func TestAuditTrail(t *testing.T) {
 		})
 	}
 }
+
+// A user who reports fraud stops their own outflows at once; money still
+// comes in.
+func TestReportFraudFreezesOutflows(t *testing.T) {
+	for name, dsn := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := startServer(t, dsn(t), lenientRisk)
+			a, b := funded(t, s)
+			s.must(t, 204, "POST", "/v1/me/report-fraud", a.token, map[string]any{"what": "a caller said he was customer service"})
+			if st, o := s.call(t, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 100, "currency": "CNY", "pin": "285714"}); st != 403 || o["code"] != "account_frozen" {
+				t.Errorf("a transfer out after the report: %d %v", st, o["code"])
+			}
+			s.must(t, 201, "POST", "/v1/transfers", b.token, map[string]any{"to": a.phone, "amount": 100, "currency": "CNY", "pin": "285714"})
+			es := s.must(t, 200, "GET", "/v1/operator/audit?action=fraud_reported", "test-operator-token", nil)["entries"].([]any)
+			if len(es) != 1 || es[0].(map[string]any)["actor"] != a.id {
+				t.Errorf("the report in the audit trail: %v", es)
+			}
+		})
+	}
+}

@@ -259,3 +259,23 @@ func (s *Service) FreezeUser(ctx context.Context, id string, freeze bool) (User,
 	u.FrozenAt = at
 	return u, nil
 }
+
+// ReportFraud is the user's own emergency stop ("report fraud"): their
+// outflows are frozen at once, as an operator's freeze does, and customer
+// service takes it from there (only an operator unfreezes). What the user
+// says happened is kept in the audit trail.
+func (s *Service) ReportFraud(ctx context.Context, u User, what string) (User, error) {
+	at := s.now().UTC()
+	if u.Frozen() {
+		at = u.FrozenAt
+	}
+	if err := s.store.SetFrozen(ctx, u.ID, at); err != nil {
+		return User{}, fmt.Errorf("report fraud: %w", err)
+	}
+	s.cache.forgetSessions()
+	s.audit(ctx, u.ID, "fraud_reported", u.ID, clipString(strings.TrimSpace(what), 300))
+	s.notify(u.ID, "account_frozen", "Your account is frozen",
+		"You reported fraud: no money can leave your wallets now. Customer service will contact you; only they can unfreeze it.")
+	u.FrozenAt = at
+	return u, nil
+}
