@@ -125,6 +125,12 @@ func TestWebAppBesideTheAPI(t *testing.T) {
 	if _, body := b.get("/app"); !strings.Contains(body, "¥5,000.00") || !strings.Contains(body, "付款码") {
 		t.Errorf("home in Chinese")
 	}
+	// The choice is the user's: another device, logging in, speaks Chinese.
+	b2 := newBrowser(t, b.base)
+	b2.post("/login", "/login", url.Values{"phone": {"+8613800138000"}, "password": {"demo-Pass-2026"}, "next": {"/app"}})
+	if _, body := b2.get("/app"); !strings.Contains(body, "付款码") {
+		t.Errorf("another device after the user chose Chinese: not in Chinese")
+	}
 	b.post("/app", "/lang", url.Values{"lang": {"en"}, "back": {"/app"}})
 
 	// Bad input re-renders the form with a message and moves nothing.

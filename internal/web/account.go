@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -59,6 +61,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	}
 	a.loginAccount.reset(account)
 	setSessionCookie(w, r, token)
+	a.useUserLang(w, r, token)
 	if r.PostFormValue("next") == "" || next == "/app" {
 		// Operators land on the console.
 		if u, _, err := a.w.Authenticate(r.Context(), token); err == nil && u.Role == wallet.RoleOperator {
@@ -103,7 +106,10 @@ func (a *App) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setSessionCookie(w, r, token)
-	// The language chosen on the sign-up page stays (it is the cookie's).
+	// The language chosen on the sign-up page is the new user's.
+	if u, _, err := a.w.Authenticate(r.Context(), token); err == nil {
+		_ = a.w.SetLanguage(r.Context(), u, requestLang(r).String())
+	}
 	http.Redirect(w, r, "/app/settings/pin?new=1", http.StatusSeeOther)
 }
 
@@ -118,17 +124,40 @@ func (a *App) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// setLang keeps the language in a cookie (the wallet has no place for it
-// yet) and returns to the page the switch was on.
+// setLang keeps the language in a cookie and, for a logged-in user, in
+// the wallet (so that their other devices take it when they log in), and
+// returns to the page the switch was on.
 func (a *App) setLang(w http.ResponseWriter, r *http.Request) {
 	t, ok := matchLang(r.PostFormValue("lang"))
 	if !ok {
 		a.renderError(w, r, http.StatusUnprocessableEntity, "err.bad_form")
 		return
 	}
+	if u, _, ok := a.session(r); ok && u.Language != t.String() {
+		if err := a.w.SetLanguage(r.Context(), u, t.String()); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	setLangCookie(w, r, t)
+	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+func setLangCookie(w http.ResponseWriter, r *http.Request, t language.Tag) {
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: t.String(), Path: "/", HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(langCookieAge.Seconds())})
-	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+// useUserLang sets the language cookie to the user's own choice, if they
+// made one: logging in on a new device takes it along.
+func (a *App) useUserLang(w http.ResponseWriter, r *http.Request, token string) {
+	u, _, err := a.w.Authenticate(r.Context(), token)
+	if err != nil || u.Language == "" {
+		return
+	}
+	if t, ok := matchLang(u.Language); ok {
+		setLangCookie(w, r, t)
+	}
 }
 
 func clip(s string, n int) string {

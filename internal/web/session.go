@@ -51,6 +51,7 @@ func (a *App) authed(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		ctx := context.WithValue(context.WithValue(r.Context(), userKey{}, u), sessionKey{}, s)
+		ctx = wallet.WithActor(ctx, wallet.Actor{ID: u.ID, IP: clientIP(r), Client: clip(r.UserAgent(), 200)})
 		h(w, r.WithContext(ctx))
 	}
 }
@@ -67,6 +68,9 @@ func (a *App) form(h http.HandlerFunc) http.HandlerFunc {
 		if !a.csrf.valid(r) {
 			a.renderError(w, r, http.StatusForbidden, "err.csrf")
 			return
+		}
+		if wallet.ActorFrom(r.Context()).IP == "" { // not logged in (yet): where from, for the audit trail
+			r = r.WithContext(wallet.WithActor(r.Context(), wallet.Actor{IP: clientIP(r), Client: clip(r.UserAgent(), 200)}))
 		}
 		h(w, r)
 	}
