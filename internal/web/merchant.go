@@ -408,12 +408,12 @@ func (a *App) qrPage(w http.ResponseWriter, r *http.Request, p portal) {
 			a.fail(w, r, err)
 			return
 		}
-		svg, err := receivecode.SVG(payload)
+		qr, err := a.qrURL(payload)
 		if err != nil {
 			a.fail(w, r, err)
 			return
 		}
-		d.Payload, d.QR = payload, svgDataURL(svg)
+		d.Payload, d.QR = payload, qr
 	}
 	v.D = d
 	a.render(w, r, http.StatusOK, "qr", v)

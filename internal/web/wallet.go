@@ -9,7 +9,6 @@ import (
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/money"
-	"github.com/shiliantong/shiliantong/internal/receivecode"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -180,12 +179,12 @@ func (a *App) receivePage(w http.ResponseWriter, r *http.Request) {
 		d.Amount = 0
 	}
 	d.Payload = p
-	svg, err := receivecode.SVG(p)
+	qr, err := a.qrURL(p)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	d.QR = svgDataURL(svg)
+	d.QR = qr
 	v.D = d
 	a.render(w, r, http.StatusOK, "receive", v)
 }

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/text/language"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
 	"github.com/shiliantong/shiliantong/internal/wallet"
@@ -66,11 +67,12 @@ type Options struct {
 type App struct {
 	w      *wallet.Service
 	cat    *Catalog
-	pages  map[string]*template.Template
+	pages  map[language.Tag]map[string]*template.Template // per language, its constant messages folded in
 	csrf   csrf
 	log    *slog.Logger
 	zone   *time.Location
 	static map[string]staticFile
+	qr     qrCache
 
 	ledger  *ledger.Engine
 	check   func(context.Context) (ledger.CheckReport, error)
@@ -100,7 +102,7 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages()
+	pages, err := localizedPages(cat)
 	if err != nil {
 		return nil, err
 	}
@@ -320,16 +322,30 @@ func (a *App) newView(w http.ResponseWriter, r *http.Request, title string) *vie
 	return v
 }
 
+// renderBufs are the pages' buffers, reused: a page is rendered whole
+// before its status is sent (an error half-way shows an error page).
+var renderBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuf bounds the buffers kept for reuse (a long list's page is
+// let go).
+const maxPooledBuf = 256 << 10
+
 // render executes a page with status.
 func (a *App) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
-	t, ok := a.pages[page]
+	t, ok := a.pages[v.L.Tag][page]
 	if !ok {
 		a.log.Error("web: no such page", "page", page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	buf := renderBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuf {
+			buf.Reset()
+			renderBufs.Put(buf)
+		}
+	}()
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		a.log.Error("web: render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -35,6 +35,45 @@ type querier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
+// stmt is q prepared on the readers' pool, once: SQLite's parser is a
+// good part of a short read's cost. Only queries of fixed text come here
+// (not the IN lists, whose text varies with their length).
+func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// prepared is the readers' pool through the statement cache.
+type prepared struct{ s *Store }
+
+func (p prepared) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := p.s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is QueryRowContext on the prepared statement; a statement that
+// does not prepare is run unprepared, and reports its error on Scan.
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return s.db.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 // each runs q and calls fn for every row.
 func each(ctx context.Context, db querier, q string, args []any, cols int, fn func([]any) error) error {
 	rows, err := db.QueryContext(ctx, q, args...)
@@ -57,7 +96,7 @@ func each(ctx context.Context, db querier, q string, args []any, cols int, fn fu
 
 func (s *Store) ReadHead(ctx context.Context) (ledger.Head, error) {
 	var h ledger.Head
-	err := s.db.QueryRowContext(ctx, headSQL).
+	err := s.queryRow(ctx, headSQL).
 		Scan(&h.LastTS, &h.LastAccountKey, &h.CheckpointTS)
 	if err != nil {
 		return h, fmt.Errorf("sqlite: read head: %w", err)
@@ -125,7 +164,7 @@ func (s *Store) ReadAccountIDs(ctx context.Context, keys []int64) (map[int64]led
 
 func (s *Store) readTransfer(ctx context.Context, where string, arg any) (ledger.TransferRecord, error) {
 	var r ledger.TransferRecord
-	v, err := newScanner(17).scan(s.db.QueryRowContext(ctx, "SELECT "+transferColsJoined+" FROM "+transferJoins+" WHERE "+where, arg))
+	v, err := newScanner(17).scan(s.queryRow(ctx, "SELECT "+transferColsJoined+" FROM "+transferJoins+" WHERE "+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ledger.ErrNotFound
 	}
@@ -159,7 +198,7 @@ func (s *Store) WalkAccount(ctx context.Context, key, start, minTS int64, limit 
 		return nil, nil
 	}
 	var out []ledger.TransferRecord
-	err := each(ctx, s.db, walkSQL, []any{start, key, minTS, int64(limit)}, 17, func(v []any) error {
+	err := each(ctx, prepared{s}, walkSQL, []any{start, key, minTS, int64(limit)}, 17, func(v []any) error {
 		var r ledger.TransferRecord
 		if err := decodeTransfer(v, &r); err != nil {
 			return err
@@ -175,7 +214,7 @@ func (s *Store) WalkAccount(ctx context.Context, key, start, minTS int64, limit 
 
 func (s *Store) NextExpiry(ctx context.Context) (int64, bool, error) {
 	var ts sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, "SELECT min(expires_at) FROM pending_timeouts").Scan(&ts); err != nil {
+	if err := s.queryRow(ctx, "SELECT min(expires_at) FROM pending_timeouts").Scan(&ts); err != nil {
 		return 0, false, fmt.Errorf("sqlite: next expiry: %w", err)
 	}
 	return ts.Int64, ts.Valid, nil

@@ -38,8 +38,9 @@ var ErrLocked = errors.New("database file in use by another process")
 type Store struct {
 	path     string
 	lock     *os.File
-	db       *sql.DB // readers
-	w        *writer // the engine's connection
+	db       *sql.DB  // readers
+	stmts    sync.Map // query text → *sql.Stmt on db: the readers' fixed queries, parsed once
+	w        *writer  // the engine's connection
 	log      *slog.Logger
 	stopCkpt chan struct{}
 	ckptDone sync.WaitGroup
@@ -228,6 +229,11 @@ func (s *Store) Close() error {
 
 func (s *Store) closeFiles() error {
 	var errs []error
+	s.stmts.Range(func(q, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		s.stmts.Delete(q)
+		return true
+	})
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}

@@ -129,7 +129,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	st, err := s.stmt(ctx, q)
 	if err != nil {
-		return s.queryRow(ctx, q, args...)
+		return s.db.QueryRowContext(ctx, s.text(q), args...)
 	}
 	return st.QueryRowContext(ctx, args...)
 }
