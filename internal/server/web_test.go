@@ -125,6 +125,10 @@ func TestWebAppBesideTheAPI(t *testing.T) {
 	if _, body := b.get("/app"); !strings.Contains(body, "¥5,000.00") || !strings.Contains(body, "付款码") {
 		t.Errorf("home in Chinese")
 	}
+	// Settings list the phones showing payment codes and offer the fraud stop.
+	if _, body := b.get("/app/settings"); !strings.Contains(body, `id="devices"`) || !strings.Contains(body, `action="/app/settings/report-fraud"`) {
+		t.Errorf("settings: no devices or no fraud report")
+	}
 	// The choice is the user's: another device, logging in, speaks Chinese.
 	b2 := newBrowser(t, b.base)
 	b2.post("/login", "/login", url.Values{"phone": {"+8613800138000"}, "password": {"demo-Pass-2026"}, "next": {"/app"}})
@@ -190,6 +194,18 @@ func TestWebAppBesideTheAPI(t *testing.T) {
 	resp, _ = b.send(req)
 	if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || !strings.HasPrefix(loc, "/app/transfer?to=") {
 		t.Errorf("scan a photo: %d %s", resp.StatusCode, loc)
+	}
+
+	// Report fraud: the user's outflows stop at once, and the page says so.
+	if resp, _ := b.post("/app/settings", "/app/settings/report-fraud", url.Values{"what": {"a fake customer-service call"}}); resp.StatusCode != 303 {
+		t.Errorf("report fraud: %d", resp.StatusCode)
+	}
+	if _, body := b.get("/app/settings"); !strings.Contains(body, "Your account is frozen") {
+		t.Errorf("settings after reporting fraud do not say the account is frozen")
+	}
+	form := url.Values{"to": {"+8613900139000"}, "amount": {"1"}, "currency": {"CNY"}, "pin": {"258036"}, "key": {"after-fraud"}}
+	if resp, body := b.post("/app/transfer", "/app/transfer", form); resp.StatusCode == 303 || !strings.Contains(body, "This account is frozen") {
+		t.Errorf("a transfer from a frozen account: %d", resp.StatusCode)
 	}
 
 	// Logging out ends the session in the wallet too.

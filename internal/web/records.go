@@ -3,10 +3,12 @@ package web
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/wallet"
@@ -24,6 +26,8 @@ func (a *App) routesRecords(get, post func(string, http.HandlerFunc)) {
 	post("/app/settings/pin", a.setPIN)
 	post("/app/settings/password-free", a.setPasswordFree)
 	post("/app/settings/sessions/{id}/revoke", a.revokeSession)
+	post("/app/settings/devices/{device}/revoke", a.revokeDevice)
+	post("/app/settings/report-fraud", a.reportFraud)
 }
 
 func svgDataURL(svg []byte) template.URL {
@@ -149,6 +153,8 @@ type settingsData struct {
 	Lang              string
 	Tier              int
 	RealName          string
+	Devices           []wallet.PaycodeDevice
+	Frozen            bool
 }
 
 func (a *App) settingsView(w http.ResponseWriter, r *http.Request) (*view, error) {
@@ -157,10 +163,14 @@ func (a *App) settingsView(w http.ResponseWriter, r *http.Request) (*view, error
 	if err != nil {
 		return nil, err
 	}
+	ds, err := a.w.PaycodeDevices(r.Context(), u)
+	if err != nil {
+		return nil, err
+	}
 	v := a.newView(w, r, "settings.title")
 	v.Nav = "me"
 	v.D = settingsData{Sessions: ss, Current: sessionOf(r).ID, PINSet: u.PINHash != "", NoPINPerTx: u.NoPINPerTx, Daily: u.NoPINDaily,
-		Lang: v.L.Code(), Tier: int(u.Tier), RealName: u.RealName}
+		Lang: v.L.Code(), Tier: int(u.Tier), RealName: u.RealName, Devices: ds, Frozen: u.Frozen()}
 	if v.Form == nil {
 		v.Form = url.Values{}
 	}
@@ -246,6 +256,38 @@ func (a *App) revokeSession(w http.ResponseWriter, r *http.Request) {
 	if id == sessionOf(r).ID {
 		clearSessionCookie(w, r)
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/app/settings?done=1", http.StatusSeeOther)
+}
+
+// revokeDevice revokes a phone's payment codes on the server (the phone
+// may be lost: clearing its storage is not enough).
+func (a *App) revokeDevice(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.ParseUint(r.PathValue("device"), 10, 64)
+	if err == nil {
+		err = a.w.RevokePaycode(r.Context(), userOf(r), n)
+	}
+	if err != nil {
+		v, verr := a.settingsView(w, r)
+		if verr != nil {
+			a.fail(w, r, verr)
+			return
+		}
+		if _, ok := wallet.AsError(err); !ok && errors.Is(err, strconv.ErrSyntax) {
+			a.invalid(w, r, "settings", v, "err.bad_form")
+			return
+		}
+		a.formError(w, r, "settings", v, err)
+		return
+	}
+	http.Redirect(w, r, "/app/settings?done=1", http.StatusSeeOther)
+}
+
+// reportFraud freezes the user's own outflows at once.
+func (a *App) reportFraud(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.w.ReportFraud(r.Context(), userOf(r), clip(r.PostFormValue("what"), 1000)); err != nil {
+		a.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/app/settings?done=1", http.StatusSeeOther)
