@@ -36,6 +36,8 @@ type CLI struct {
 	Admin   AdminCmd   `cmd:"" help:"Administration: create the first operator."`
 	QR      QRCmd      `cmd:"" name:"qr" help:"Decode and encode EMVCo merchant-presented QR payloads."`
 	Paycode PaycodeCmd `cmd:"" help:"Print a device's payment code (what the wallet app shows at a till)."`
+	Verify  VerifyCmd  `cmd:"" help:"Verify the transparency log's checkpoint, inclusion and consistency proofs offline, with only its public key."`
+	Audit   AuditCmd   `cmd:"" help:"Replay the whole transparency log against the ledger's transfers (read-only)."`
 }
 
 // Main runs the command line and returns the process exit code.
