@@ -161,8 +161,19 @@ func (l *Log) sync(ctx context.Context) error {
 
 // append adds the transfers (in timestamp order, all after lastTS) as leaves.
 func (l *Log) append(ctx context.Context, recs []ledger.TransferRecord) error {
-	rows := make([]leafRow, len(recs))
+	hashes := make([][]byte, len(recs))
+	ts := make([]int64, len(recs))
 	buf := make([]byte, 0, 256)
+	for i := range recs {
+		buf = AppendLeaf(buf[:0], recs[i].Transfer())
+		hashes[i], ts[i] = HashLeaf(buf), recs[i].TS
+	}
+	return l.appendHashes(ctx, hashes, ts)
+}
+
+// appendHashes appends leaves by their hashes and commit timestamps.
+func (l *Log) appendHashes(ctx context.Context, leafHashes [][]byte, ts []int64) error {
+	rows := make([]leafRow, len(leafHashes))
 	var cur *leafRow
 	var visitErr error
 	visit := func(id compact.NodeID, hash []byte) {
@@ -172,13 +183,11 @@ func (l *Log) append(ctx context.Context, recs []ledger.TransferRecord) error {
 		}
 		cur.hashes = append(cur.hashes, hash...)
 	}
-	for i := range recs {
-		t := recs[i].Transfer()
-		buf = AppendLeaf(buf[:0], t)
+	for i, h := range leafHashes {
 		idx := l.size + uint64(i)
 		cur = &rows[i]
-		*cur = leafRow{idx: idx, ts: t.Timestamp, hashes: make([]byte, 0, hashSize*(1+bits.TrailingZeros64(idx+1)))}
-		if err := l.rng.Append(HashLeaf(buf), visit); err != nil {
+		*cur = leafRow{idx: idx, ts: ts[i], hashes: make([]byte, 0, hashSize*(1+bits.TrailingZeros64(idx+1)))}
+		if err := l.rng.Append(h, visit); err != nil {
 			return err
 		}
 		if visitErr != nil {
@@ -189,7 +198,7 @@ func (l *Log) append(ctx context.Context, recs []ledger.TransferRecord) error {
 		return err
 	}
 	l.size += uint64(len(rows))
-	l.lastTS = recs[len(recs)-1].TS
+	l.lastTS = ts[len(ts)-1]
 	l.appended.Store(l.size)
 	return nil
 }

@@ -129,6 +129,11 @@ func VerifyInclusion(p InclusionProof, c Checkpoint) (*ledger.Transfer, error) {
 // VerifyConsistency checks that the newer checkpoint's tree extends the
 // older one's.
 func VerifyConsistency(p ConsistencyProof, older, newer Checkpoint) error {
+	if p.From == 0 {
+		// Every tree extends the empty one: such a "proof" proves nothing
+		// (transparency-dev/merkle's newer versions refuse it too).
+		return errors.New("a consistency proof from the empty tree is meaningless")
+	}
 	if p.From != older.Size || p.To != newer.Size {
 		return fmt.Errorf("the proof is from size %d to %d, the checkpoints have %d and %d leaves", p.From, p.To, older.Size, newer.Size)
 	}
