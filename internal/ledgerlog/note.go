@@ -84,7 +84,7 @@ func ParseCheckpointBody(text string) (Checkpoint, error) {
 		return c, fmt.Errorf("checkpoint: bad tree size %q", truncate(lines[1], 40))
 	}
 	c.Size = size
-	root, err := base64.StdEncoding.DecodeString(lines[2])
+	root, err := base64.StdEncoding.Strict().DecodeString(lines[2])
 	if err != nil || len(root) != 32 {
 		return c, errors.New("checkpoint: the root hash is not base64 of 32 bytes")
 	}
