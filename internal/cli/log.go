@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/shiliantong/shiliantong/internal/ledgerlog"
 	"github.com/shiliantong/shiliantong/internal/server"
+	"github.com/shiliantong/shiliantong/internal/store"
 )
 
 // VerifyCmd checks the transparency log's statements offline, with only
@@ -164,5 +166,61 @@ func (c *AuditCmd) Run(ctx context.Context, g *Globals) error {
 	if !rep.OK() {
 		return exitCode(1)
 	}
+	return nil
+}
+
+// logBench runs the transparency log's appender beside a benchmark.
+type logBench struct {
+	lg     *ledgerlog.Log
+	start  uint64
+	began  time.Time
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startLogBench(ctx context.Context, g *Globals, st store.Store) (*logBench, error) {
+	lg, err := server.OpenLog(g.DB, st, "", g.log)
+	if err != nil {
+		return nil, err
+	}
+	if err := lg.Flush(ctx); err != nil { // what earlier runs left
+		return nil, err
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	lb := &logBench{lg: lg, start: lg.Size(), began: time.Now(), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(lb.done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := lg.Sync(lctx); err != nil && lctx.Err() == nil {
+				g.log.Warn("transparency log", "err", err)
+			}
+		}
+	}()
+	return lb, nil
+}
+
+// finish stops the appender, reports how far behind it was when the load
+// ended, and times the catch-up.
+func (lb *logBench) finish(ctx context.Context, g *Globals) error {
+	loadEnd := time.Now()
+	lb.cancel()
+	<-lb.done
+	during := lb.lg.Size() - lb.start
+	t0 := time.Now()
+	if err := lb.lg.Flush(ctx); err != nil {
+		return err
+	}
+	catchUp := time.Since(t0)
+	total := lb.lg.Size() - lb.start
+	lag := total - during
+	fmt.Fprintf(g.stdout, "log: %d leaves appended during the %.1f s run (%.0f leaves/s); %d behind at the end, appended in %.2f s\n",
+		during, loadEnd.Sub(lb.began).Seconds(), float64(during)/loadEnd.Sub(lb.began).Seconds(), lag, catchUp.Seconds())
 	return nil
 }

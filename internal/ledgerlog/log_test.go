@@ -145,6 +145,17 @@ func TestCheckpointSignature(t *testing.T) {
 	if _, err := OpenCheckpoint([]byte(strings.Replace(signed, "\n42\n", "\n43\n", 1)), keys.VerifierKey); err == nil {
 		t.Error("an altered size verified")
 	}
+	// Keys whose base64 holds '+' (most of them) work too.
+	for i := range 64 {
+		k, err := NewKeys(DefaultOrigin, bytes.Repeat([]byte{byte(i)}, 32))
+		if err != nil {
+			t.Fatalf("seed %d: %v", i, err)
+		}
+		s, _ := c.Sign(k.Signer)
+		if _, err := OpenCheckpoint([]byte(s), k.VerifierKey); err != nil {
+			t.Fatalf("seed %d: %v", i, err)
+		}
+	}
 	// The same seed gives the same key: restarts keep verifying.
 	again, _ := NewKeys(DefaultOrigin, testSeed)
 	if again.VerifierKey != keys.VerifierKey {

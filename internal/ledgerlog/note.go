@@ -36,8 +36,10 @@ func NewKeys(name string, seed []byte) (Keys, error) {
 	}
 	// The private key has the verifier key's name and hash: PRIVATE+KEY+
 	// <name>+<hash>+<base64(0x01 ‖ seed)>.
-	parts := strings.Split(vkey, "+")
-	skey := "PRIVATE+KEY+" + name + "+" + parts[len(parts)-2] + "+" +
+	// (The base64 may itself contain '+': cut after the name.)
+	_, rest, _ := strings.Cut(vkey, name+"+")
+	hash, _, _ := strings.Cut(rest, "+")
+	skey := "PRIVATE+KEY+" + name + "+" + hash + "+" +
 		base64.StdEncoding.EncodeToString(append([]byte{1}, seed...))
 	signer, err := note.NewSigner(skey)
 	if err != nil {

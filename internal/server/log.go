@@ -32,19 +32,23 @@ func LogKeys(dsn, origin string) (ledgerlog.Keys, error) {
 
 // openLog returns the transparency log over the store.
 func openLog(cfg Config, st store.Store, log *slog.Logger) (*ledgerlog.Log, error) {
+	return OpenLog(cfg.DB, st, cfg.LogOrigin, log)
+}
+
+// OpenLog returns the transparency log over the store opened from dsn.
+func OpenLog(dsn string, st store.Store, origin string, log *slog.Logger) (*ledgerlog.Log, error) {
 	src, ok := st.(ledgerlog.Source)
 	if !ok {
 		return nil, fmt.Errorf("transparency log: the store can not be tailed")
 	}
-	kind, err := store.Kind(cfg.DB)
+	kind, err := store.Kind(dsn)
 	if err != nil {
 		return nil, err
 	}
-	origin := cfg.LogOrigin
 	if origin == "" {
 		origin = ledgerlog.DefaultOrigin
 	}
-	keys, err := LogKeys(cfg.DB, origin)
+	keys, err := LogKeys(dsn, origin)
 	if err != nil {
 		return nil, err
 	}
