@@ -121,6 +121,17 @@ func (l *Log) load(ctx context.Context) error {
 	return nil
 }
 
+// Load reads the log's tip and newest checkpoint, so that the log answers
+// before its first append.
+func (l *Log) Load(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.loaded {
+		return nil
+	}
+	return l.load(ctx)
+}
+
 // Sync appends every transfer committed since the last append, and signs a
 // checkpoint if the tree grew and the last one is older than
 // CheckpointEvery (or if there is none yet).

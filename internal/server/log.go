@@ -56,8 +56,15 @@ func OpenLog(dsn string, st store.Store, origin string, log *slog.Logger) (*ledg
 	if l, ok := st.(interface{ WriteLock() sync.Locker }); ok {
 		lock = l.WriteLock()
 	}
-	return ledgerlog.New(ledgerlog.Options{DB: st.SQL(), Dialect: kind, WriteLock: lock, Source: src,
+	lg, err := ledgerlog.New(ledgerlog.Options{DB: st.SQL(), Dialect: kind, WriteLock: lock, Source: src,
 		Keys: keys, Origin: origin, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := lg.Load(context.Background()); err != nil {
+		return nil, err
+	}
+	return lg, nil
 }
 
 // AuditLog replays the whole transparency log of the database dsn against
