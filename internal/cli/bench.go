@@ -143,8 +143,8 @@ func (f *benchFlags) config(clients, batch int, g *Globals) bench.Config {
 // BenchLedgerCmd runs the in-process engine benchmark.
 type BenchLedgerCmd struct {
 	benchFlags
-	Clients int `default:"40" help:"Concurrent clients."`
-	Batch   int `default:"64" help:"Transfers per request."`
+	Clients int  `default:"40" help:"Concurrent clients."`
+	Batch   int  `default:"64" help:"Transfers per request."`
 	Log     bool `help:"Run the transparency log's appender beside the engine (every 200 ms, as the server does) and report whether it kept up."`
 }
 
