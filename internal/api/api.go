@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/ledgerlog"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -30,6 +31,8 @@ type Options struct {
 	// Wallet serves the user-facing API (/v1/users, /v1/me, /v1/transfers …);
 	// nil leaves it out.
 	Wallet *wallet.Service
+	// Log serves the transparency log (/v1/log/…); nil leaves it out.
+	Log *ledgerlog.Log
 }
 
 const operatorScheme = "operatorToken"
@@ -66,6 +69,9 @@ func New(opts Options) (http.Handler, huma.API) {
 
 	registerHealth(a, mux, opts)
 	registerLedger(a, mux, opts.Engine, isOperator)
+	if opts.Log != nil {
+		registerLog(a, opts.Log)
+	}
 	if opts.Wallet != nil {
 		registerAccount(a, opts.Wallet)
 		registerMoney(a, opts.Wallet)

@@ -143,8 +143,9 @@ func (f *benchFlags) config(clients, batch int, g *Globals) bench.Config {
 // BenchLedgerCmd runs the in-process engine benchmark.
 type BenchLedgerCmd struct {
 	benchFlags
-	Clients int `default:"40" help:"Concurrent clients."`
-	Batch   int `default:"64" help:"Transfers per request."`
+	Clients int  `default:"40" help:"Concurrent clients."`
+	Batch   int  `default:"64" help:"Transfers per request."`
+	Log     bool `help:"Run the transparency log's appender beside the engine (every 200 ms, as the server does) and report whether it kept up."`
 }
 
 // Run benchmarks the engine on --db.
@@ -154,6 +155,12 @@ func (b *BenchLedgerCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer st.Close()
+	var lg *logBench
+	if b.Log {
+		if lg, err = startLogBench(ctx, g, st); err != nil {
+			return err
+		}
+	}
 	stats := bench.NewEngineStats()
 	eng := ledger.New(st, ledger.Options{Logger: g.log, OnBatch: stats.Observe})
 	stop, err := b.profile()
@@ -169,7 +176,13 @@ func (b *BenchLedgerCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	res.Store, _ = store.Kind(g.DB)
-	return printResult(g, &res, b.JSON)
+	if err := printResult(g, &res, b.JSON); err != nil {
+		return err
+	}
+	if lg != nil {
+		return lg.finish(ctx, g)
+	}
+	return nil
 }
 
 // BenchHTTPCmd runs the load generator against a running server.

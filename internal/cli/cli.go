@@ -37,6 +37,8 @@ type CLI struct {
 	QR      QRCmd      `cmd:"" name:"qr" help:"Decode and encode EMVCo merchant-presented QR payloads."`
 	Paycode PaycodeCmd `cmd:"" help:"Print a device's payment code (what the wallet app shows at a till)."`
 	Keys    KeysCmd    `cmd:"" help:"The keys that seal card numbers and other secrets at rest."`
+	Verify  VerifyCmd  `cmd:"" help:"Verify the transparency log's checkpoint, inclusion and consistency proofs offline, with only its public key."`
+	Audit   AuditCmd   `cmd:"" help:"Replay the whole transparency log against the ledger's transfers (read-only)."`
 }
 
 // Main runs the command line and returns the process exit code.

@@ -24,6 +24,7 @@ type ServeCmd struct {
 	Demo            bool          `env:"SLT_DEMO" help:"Create demo users with verified identities and balances (once) and print how to log in."`
 	PINLock         time.Duration `env:"SLT_PIN_LOCK" default:"3h" help:"How long a payment PIN stays locked after 5 wrong tries."`
 	PublicURL       string        `env:"SLT_PUBLIC_URL" default:"http://localhost:8080" help:"Where users reach this server; personal receive codes point there."`
+	LogOrigin       string        `env:"SLT_LOG_ORIGIN" default:"shiliantong.example/log" help:"The transparency log's origin: the first line of its checkpoints and its key's name."`
 	RiskVelocity    []int         `env:"SLT_RISK_VELOCITY" default:"30,120" help:"Risk rules: a user's money-outs per minute above which the PIN is asked, and above which they are refused (0 turns a rule off)."`
 	Limits          string        `env:"SLT_LIMITS" type:"existingfile" help:"A JSON file of the KYC tier limits per currency (see docs/wallet.md); default: the built-in ones."`
 	PaycodeStep     time.Duration `env:"SLT_PAYCODE_STEP" default:"60s" help:"Time step of payment codes; shorter only for benchmarks, where a simulated phone may pay once per step."`
@@ -57,6 +58,7 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		CacheAccounts:   s.CacheAccounts,
 		Demo:            s.Demo,
 		PublicURL:       s.PublicURL,
+		LogOrigin:       s.LogOrigin,
 		Risk:            rules,
 		Wallet:          wcfg,
 	})

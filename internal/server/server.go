@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -60,6 +61,12 @@ type Config struct {
 	// Bank and Identity are the partners; nil means their sandboxes.
 	Bank     bank.Connector
 	Identity kyc.Verifier
+	// LogOrigin is the transparency log's origin line (and its key's name);
+	// empty means ledgerlog.DefaultOrigin.
+	LogOrigin string
+	// LogEvery is how often the log appends what the ledger committed;
+	// 0 means 200 ms.
+	LogEvery time.Duration
 	// Listening, if set, is called with the address once the server accepts
 	// connections.
 	Listening func(addr string)
@@ -126,7 +133,27 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
+	lg, err := openLog(cfg, st, log)
+	if err != nil {
+		wsvc.Close()
+		eng.Close()
+		return err
+	}
+	lctx, stopLog := context.WithCancel(context.Background())
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		lg.Run(lctx, cmp.Or(cfg.LogEvery, 200*time.Millisecond))
+	}()
+	// stopLogger appends what the engine committed last and waits, before
+	// the store closes.
+	stopLogger := func() {
+		stopLog()
+		<-logDone
+	}
+	defer stopLogger()
 	apiHandler, _ := api.New(api.Options{
+		Log:        lg,
 		Wallet:     wsvc,
 		Engine:     eng,
 		AdminToken: token,
@@ -205,6 +232,7 @@ func Run(ctx context.Context, cfg Config) error {
 	stopReconciler()
 	wsvc.Close()
 	eng.Close()
+	stopLogger()
 	log.Info("stopped")
 	return shutdownErr
 }

@@ -190,3 +190,15 @@ func (sn *snapshot) ScanTimeouts(ctx context.Context, fn func(ledger.Timeout) er
 	_, err = pgx.ForEachRow(rows, []any{&t.PendingTS, &t.ExpiresAt}, func() error { return fn(t) })
 	return err
 }
+
+// TransfersAfter returns up to limit transfers with a timestamp in
+// (after, upto], in timestamp order, with their account and pending ids
+// (the transparency log tails the ledger with it).
+func (s *Store) TransfersAfter(ctx context.Context, after, upto int64, limit int) ([]ledger.TransferRecord, error) {
+	out, err := collectTransfers(ctx, s.pool, "SELECT "+transferColsJoined+" FROM "+transferJoins+
+		" WHERE t.ts > $1 AND t.ts <= $2 ORDER BY t.ts LIMIT $3", after, upto, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: transfers after: %w", err)
+	}
+	return out, nil
+}

@@ -332,3 +332,20 @@ func (s *Store) ExpiredPending(ctx context.Context, now int64, limit int) ([]led
 	})
 	return out, err
 }
+
+// TransfersAfter returns up to limit transfers with a timestamp in
+// (after, upto], in timestamp order, with their account and pending ids
+// (the transparency log tails the ledger with it).
+func (s *Store) TransfersAfter(ctx context.Context, after, upto int64, limit int) ([]ledger.TransferRecord, error) {
+	var out []ledger.TransferRecord
+	q := "SELECT " + transferColsJoined + " FROM " + transferJoins + " WHERE t.ts > ? AND t.ts <= ? ORDER BY t.ts LIMIT ?"
+	err := each(ctx, s.db, q, []any{after, upto, int64(limit)}, 17, func(v []any) error {
+		var r ledger.TransferRecord
+		if err := decodeTransfer(v, &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
