@@ -204,6 +204,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerPay(a, w)
 	registerPaycode(a, w)
 	registerAudit(a, w)
+	registerInsurance(a, w)
 	registerRefunds(a, w)
 	registerWebhooks(a, w)
 	registerSettlement(a, w)

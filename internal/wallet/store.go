@@ -322,6 +322,19 @@ type Store interface {
 	// Reseal replaces a sealed value if it is still v.Sealed (ErrNotFound
 	// otherwise).
 	Reseal(ctx context.Context, v SealedValue, sealed string) error
+	// Insurance (insurance.go).
+	CreatePolicy(ctx context.Context, p Policy) error
+	ExpirePolicies(ctx context.Context, userID string, now time.Time) error
+	DeletePendingPolicy(ctx context.Context, id string) error
+	SetPolicyStatus(ctx context.Context, id, from, to string) error
+	LivePolicy(ctx context.Context, userID string) (Policy, error)
+	Policy(ctx context.Context, id string) (Policy, error)
+	PolicyAt(ctx context.Context, userID string, at time.Time) (Policy, error)
+	Policies(ctx context.Context, userID string) ([]Policy, error)
+	CreateClaim(ctx context.Context, c Claim) error
+	Claim(ctx context.Context, id string) (Claim, error)
+	Claims(ctx context.Context, f ClaimFilter) ([]Claim, error)
+	DecideClaim(ctx context.Context, id, status, reason, by string, at time.Time, use int64) error
 	// SetLanguage records a user's language.
 	SetLanguage(ctx context.Context, userID, lang string) error
 	// OrdersWaiting returns up to limit USERPAYING orders last changed
