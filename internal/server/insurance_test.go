@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/url"
 	"testing"
 )
 
@@ -79,5 +80,37 @@ func TestInsuranceClaimPaidFromThePool(t *testing.T) {
 			s.stop()
 			checkLedger(t, s.dsn)
 		})
+	}
+}
+
+// The console's trust pages: the audit trail with its chain checked, and
+// a claim reviewed and paid from the console.
+func TestWebConsoleAuditAndClaims(t *testing.T) {
+	dsn := stores(t)["sqlite"](t)
+	withOperator(t, dsn)
+	s := startServer(t, dsn, lenientRisk)
+	a, b := funded(t, s)
+	s.must(t, 201, "POST", "/v1/me/insurance", a.token, map[string]any{"pin": "285714"})
+	stolen := s.must(t, 201, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 1200, "currency": "CNY", "pin": "285714"})
+	c := s.must(t, 201, "POST", "/v1/me/insurance/claims", a.token, map[string]any{"transfer_id": stolen["transfer_id"], "description": "my phone was stolen"})
+
+	op := newBrowser(t, s.url)
+	op.login(operatorPhone, operatorPassword)
+	must200(t, op, "/console/audit?verify=1", "The chain holds", "insurance_claim_filed", "login")
+	must200(t, op, "/console/audit?action=insurance_bought", a.id)
+	must200(t, op, "/console/claims", "my phone was stolen", "CNY\u00a012.00")
+	before := s.available(t, a, "CNY")
+	if resp, _ := op.post("/console/claims", "/console/claims/"+c["id"].(string)+"/decide", url.Values{"approve": {"1"}}); resp.StatusCode != 303 {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	if got := s.available(t, a, "CNY"); got != before+1200 {
+		t.Errorf("after the console's approval the wallet has %d, want %d", got, before+1200)
+	}
+	must200(t, op, "/console/claims", "No claim waits for review.")
+	// Not for users.
+	ub := newBrowser(t, s.url)
+	ub.login(b.phone, testPassword)
+	if resp, _ := ub.get("/console/claims"); resp.StatusCode != 403 {
+		t.Errorf("a user reached the claims: %d", resp.StatusCode)
 	}
 }

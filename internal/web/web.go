@@ -129,6 +129,7 @@ func New(opts Options) (http.Handler, error) {
 	a.routesWallet(mux)
 	a.routesMerchant(mux)
 	a.routesConsole(mux)
+	a.routesConsoleTrust(mux)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
