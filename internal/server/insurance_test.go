@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -112,5 +113,30 @@ func TestWebConsoleAuditAndClaims(t *testing.T) {
 	ub.login(b.phone, testPassword)
 	if resp, _ := ub.get("/console/claims"); resp.StatusCode != 403 {
 		t.Errorf("a user reached the claims: %d", resp.StatusCode)
+	}
+}
+
+// The insurance page: a user buys a term with the PIN and claims a bill.
+func TestWebInsurance(t *testing.T) {
+	dsn := stores(t)["sqlite"](t)
+	s := startServer(t, dsn, lenientRisk)
+	a, b := funded(t, s)
+	ub := newBrowser(t, s.url)
+	ub.login(a.phone, testPassword)
+	must200(t, ub, "/app/insurance", "Account-security insurance", "Buy a term for CNY\u00a03.00")
+	if resp, _ := ub.post("/app/insurance", "/app/insurance", url.Values{"pin": {"285714"}}); resp.StatusCode != 303 {
+		t.Fatalf("buy: %d", resp.StatusCode)
+	}
+	must200(t, ub, "/app/insurance", "In force")
+	stolen := s.must(t, 201, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 800, "currency": "CNY", "pin": "285714"})
+	id := stolen["transfer_id"].(string)
+	must200(t, ub, "/app/bills/"+id, `href="/app/insurance?claim=`+id+`"`)
+	if resp, _ := ub.post("/app/insurance?claim="+id, "/app/insurance/claims", url.Values{"transfer_id": {id}, "description": {"not me"}}); resp.StatusCode != 303 {
+		t.Fatalf("claim: %d", resp.StatusCode)
+	}
+	must200(t, ub, "/app/insurance", "Being reviewed", "CNY\u00a08.00")
+	// The same bill again: the page says why, nothing is filed.
+	if resp, body := ub.post("/app/insurance", "/app/insurance/claims", url.Values{"transfer_id": {id}}); resp.StatusCode == 303 || !strings.Contains(body, "claimed already") {
+		t.Errorf("a second claim on one bill: %d", resp.StatusCode)
 	}
 }

@@ -130,6 +130,7 @@ func New(opts Options) (http.Handler, error) {
 	a.routesMerchant(mux)
 	a.routesConsole(mux)
 	a.routesConsoleTrust(mux)
+	a.routesInsurance(mux)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
