@@ -230,6 +230,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 		return receiptView(r), nil
 	}))
 	registerRequests(a, w)
+	registerPayees(a, w)
 	registerNotifications(a, w)
 	registerReceiveCode(a, w)
 }

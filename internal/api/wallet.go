@@ -272,3 +272,45 @@ func registerAccount(a huma.API, w *wallet.Service) {
 func sessionView(s wallet.Session, current string) SessionView {
 	return SessionView{ID: s.ID, Client: s.Client, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Current: s.ID == current}
 }
+
+func registerPayees(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "checkPayee", Method: http.MethodGet, Path: "/v1/payees/check", Tags: []string{walletTag},
+		Summary: "Who a payee is, and how many users reported them, before paying", Security: sessionOnly,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
+	}, wrap(func(ctx context.Context, in *struct {
+		To string `query:"to" maxLength:"512" doc:"Mobile number, user id or receive code."`
+	}) (*struct {
+		Body struct {
+			UserID  string `json:"user_id"`
+			Name    string `json:"name"`
+			Reports int    `json:"reports" doc:"How many other users reported this payee as a fraudster."`
+		}
+	}, error) {
+		pw, err := w.CheckPayee(ctx, userFrom(ctx), in.To)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				UserID  string `json:"user_id"`
+				Name    string `json:"name"`
+				Reports int    `json:"reports" doc:"How many other users reported this payee as a fraudster."`
+			}
+		}{}
+		out.Body.UserID, out.Body.Name, out.Body.Reports = pw.Payee.ID, pw.Payee.Name, pw.Reports
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "reportPayee", Method: http.MethodPost, Path: "/v1/payees/report", Tags: []string{walletTag},
+		Summary: "Report a payee as a fraudster (others paying them are warned)", Security: sessionOnly, DefaultStatus: http.StatusNoContent,
+		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			To     string `json:"to" maxLength:"512"`
+			Reason string `json:"reason,omitempty" maxLength:"300"`
+		}
+	}) (*struct{}, error) {
+		return nil, w.ReportPayee(ctx, userFrom(ctx), in.Body.To, in.Body.Reason)
+	}))
+}

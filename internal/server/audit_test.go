@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/shiliantong/shiliantong/internal/store"
@@ -107,5 +109,41 @@ func TestReportFraudFreezesOutflows(t *testing.T) {
 				t.Errorf("the report in the audit trail: %v", es)
 			}
 		})
+	}
+}
+
+// A payee others reported: the check says so, and the web app's transfer
+// form warns and asks the payer to confirm before paying.
+func TestReportedPayeeWarning(t *testing.T) {
+	s := startServer(t, stores(t)["sqlite"](t), lenientRisk)
+	a, b := funded(t, s)
+	if c := s.must(t, 200, "GET", "/v1/payees/check?to="+url.QueryEscape(b.phone), a.token, nil); c["reports"] != 0.0 {
+		t.Errorf("check before a report: %v", c)
+	}
+	s.must(t, 204, "POST", "/v1/payees/report", a.token, map[string]any{"to": b.phone, "reason": "fake customer service"})
+	if st, _ := s.call(t, "POST", "/v1/payees/report", a.token, map[string]any{"to": a.phone}); st != 422 {
+		t.Errorf("reporting oneself: %d", st)
+	}
+	// a's own report is not counted for a; another payer sees it.
+	c := s.newPerson(t, "+8613700137009", "赵六")
+	if chk := s.must(t, 200, "GET", "/v1/payees/check?to="+url.QueryEscape(b.phone), c.token, nil); chk["reports"] != 1.0 || chk["name"] != "李华" {
+		t.Errorf("check after a report: %v", chk)
+	}
+	// a reported b, but a's own report does not warn a; c's does.
+	s.must(t, 204, "POST", "/v1/payees/report", c.token, map[string]any{"to": b.phone, "reason": "asked for a code"})
+	bb := newBrowser(t, s.url)
+	bb.login(a.phone, testPassword)
+	form := url.Values{"to": {b.phone}, "amount": {"1.00"}, "currency": {"CNY"}, "pin": {"285714"}, "key": {"warn-1"}}
+	resp, body := bb.post("/app/transfer", "/app/transfer", form)
+	if resp.StatusCode != 409 || !strings.Contains(body, "reported this payee") {
+		t.Fatalf("the warning: %d", resp.StatusCode)
+	}
+	before := s.available(t, a, "CNY")
+	form.Set("accept_risk", "1")
+	if resp, _ := bb.post("/app/transfer", "/app/transfer", form); resp.StatusCode != 303 {
+		t.Fatalf("paying after the warning: %d", resp.StatusCode)
+	}
+	if got := s.available(t, a, "CNY"); got != before-100 {
+		t.Errorf("after confirming the payer has %d, want %d", got, before-100)
 	}
 }

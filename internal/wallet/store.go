@@ -322,6 +322,10 @@ type Store interface {
 	// Reseal replaces a sealed value if it is still v.Sealed (ErrNotFound
 	// otherwise).
 	Reseal(ctx context.Context, v SealedValue, sealed string) error
+	// ReportPayee records a user's report of a payee; PayeeReports counts
+	// a payee's reports by others than asker.
+	ReportPayee(ctx context.Context, payeeID, reporterID, reason string, at time.Time) error
+	PayeeReports(ctx context.Context, payeeID, asker string) (int, error)
 	// Insurance (insurance.go).
 	CreatePolicy(ctx context.Context, p Policy) error
 	ExpirePolicies(ctx context.Context, userID string, now time.Time) error

@@ -94,6 +94,9 @@ func (a *App) billPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("done") != "" {
 		v.Notice = v.T("bill.done")
 	}
+	if r.URL.Query().Get("reported") != "" {
+		v.Notice = v.T("payee.reported_done")
+	}
 	v.D = b
 	a.render(w, r, http.StatusOK, "bill", v)
 }

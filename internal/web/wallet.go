@@ -39,6 +39,8 @@ func (a *App) routesWallet(mux *http.ServeMux) {
 	get("/app/withdraw", a.bankPage("withdraw"))
 	post("/app/withdraw", a.bankOrder("withdraw"))
 	get("/app/bank-orders/{id}", a.bankOrderPage)
+	post("/app/payees/report", a.reportPayee)
+	get("/app/security", a.securityPage)
 	a.routesRecords(get, post)
 	a.routesPay(get, post)
 	a.routesUpload(mux)
@@ -91,6 +93,8 @@ type transferData struct {
 	Currencies []string
 	To         string // a receive code's payee, when the form came from one
 	Fixed      bool   // the receive code fixes the amount
+	// Reported: other users reported the payee (the payer confirms).
+	Reported int
 }
 
 func (a *App) transferView(w http.ResponseWriter, r *http.Request) *view {
@@ -120,6 +124,17 @@ func (a *App) transfer(w http.ResponseWriter, r *http.Request) {
 	amount, ok := amountOf(r.PostFormValue("amount"), cur)
 	if !ok {
 		a.invalid(w, r, "transfer", v, "err.amount")
+		return
+	}
+	// A payee others reported: the payer is warned, and must say they
+	// still want to pay.
+	if pw, err := a.w.CheckPayee(r.Context(), userOf(r), r.PostFormValue("to")); err == nil && pw.Reports > 0 && r.PostFormValue("accept_risk") != "1" {
+		d := v.D.(transferData)
+		d.Reported = pw.Reports
+		v.D = d
+		v.Form = r.PostForm
+		v.Error = v.T("payee.reported", pw.Reports)
+		a.render(w, r, http.StatusConflict, "transfer", v)
 		return
 	}
 	rc, err := a.w.Transfer(r.Context(), userOf(r), wallet.P2PRequest{To: strings.TrimSpace(r.PostFormValue("to")), Amount: amount, Currency: cur,
@@ -477,4 +492,22 @@ func since(s string) time.Time {
 		ms = ms*10 + int64(c-'0')
 	}
 	return time.UnixMilli(ms)
+}
+
+// reportPayee reports the payee of a transfer the user made.
+func (a *App) reportPayee(w http.ResponseWriter, r *http.Request) {
+	bill := clip(r.PostFormValue("bill"), 64)
+	if err := a.w.ReportPayeeOfBill(r.Context(), userOf(r), bill, clip(r.PostFormValue("reason"), 300)); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/app/bills/"+url.PathEscape(bill)+"?reported=1", http.StatusSeeOther)
+}
+
+// securityPage is the security centre: short lessons, and where to stop
+// payments or report a fraudster.
+func (a *App) securityPage(w http.ResponseWriter, r *http.Request) {
+	v := a.newView(w, r, "security.title")
+	v.Nav = "me"
+	a.render(w, r, http.StatusOK, "security", v)
 }
