@@ -142,7 +142,7 @@ func (w *webauthnUser) WebAuthnCredentials() []webauthn.Credential { return w.cr
 func (p Passkey) credential() webauthn.Credential {
 	id, _ := base64.RawURLEncoding.DecodeString(p.ID)
 	c := webauthn.Credential{ID: id, PublicKey: p.PublicKey, AttestationType: p.AttestationType,
-		Flags: webauthn.NewCredentialFlags(protocol.AuthenticatorFlags(p.Flags)),
+		Flags:         webauthn.NewCredentialFlags(protocol.AuthenticatorFlags(p.Flags)),
 		Authenticator: webauthn.Authenticator{SignCount: uint32(p.SignCount)}}
 	if a, err := uuid.Parse(p.AAGUID); err == nil {
 		c.Authenticator.AAGUID = a[:]

@@ -69,7 +69,7 @@ type Deps struct {
 	// Risk decides on every money-out; nil means the default rules.
 	Risk risk.Assessor
 	// Codes makes and reads personal receive codes.
-	Codes  *receivecode.Codec
+	Codes *receivecode.Codec
 	// PublicURL is where users reach the wallet; passkeys are bound to its
 	// host (the relying party id) and origin. Empty: http://localhost:8080.
 	PublicURL string
