@@ -80,7 +80,7 @@ func TestPasskeyBrowser(t *testing.T) {
 	b.expect(".passkey-name", "我的手机")
 	b.shot("passkey-settings-zh")
 	var creds cdpwebauthn.GetCredentialsResult
-	b.do(cdpCall(cdpwebauthn.GetCredentials, cdpwebauthn.GetCredentialsParams{AuthenticatorID: auth.AuthenticatorID}, &creds))
+	b.do(cdpCall(cdpwebauthn.GetCredentials, cdpwebauthn.GetCredentialsParams(auth), &creds))
 	if len(creds.Credentials) != 1 || !creds.Credentials[0].IsResidentCredential {
 		t.Fatalf("the authenticator holds %d credentials", len(creds.Credentials))
 	}
