@@ -77,6 +77,7 @@ func New(opts Options) (http.Handler, huma.API) {
 		registerMoney(a, opts.Wallet)
 		registerBank(a, opts.Wallet)
 		registerMerchants(a, opts.Wallet)
+		registerPasskeys(a, opts.Wallet)
 	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

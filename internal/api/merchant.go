@@ -305,14 +305,15 @@ func registerPay(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "pay", Method: http.MethodPost, Path: "/v1/payments", Tags: []string{payTag},
 		Summary: "Pay a scanned merchant code", Security: sessionOnly, DefaultStatus: http.StatusCreated,
-		Description: "With the payment PIN, or password-free within your limits. A dynamic code's order is paid at most once; for a store code send the amount and an Idempotency-Key.",
+		Description: "With the payment PIN, a passkey, or password-free within your limits. A dynamic code's order is paid at most once; for a store code send the amount and an Idempotency-Key.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusLocked, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
 		Key  string `header:"Idempotency-Key" maxLength:"255"`
 		Body struct {
-			Payload string `json:"payload" maxLength:"512"`
-			Amount  int64  `json:"amount,omitempty" minimum:"0" doc:"Minor units; for store codes."`
-			PIN     string `json:"pin,omitempty" maxLength:"16"`
+			Payload string             `json:"payload" maxLength:"512"`
+			Amount  int64              `json:"amount,omitempty" minimum:"0" doc:"Minor units; for store codes."`
+			PIN     string             `json:"pin,omitempty" maxLength:"16"`
+			Passkey *PasskeyCredential `json:"passkey,omitempty" doc:"A passkey assertion in place of the PIN (POST /v1/payments/passkey/begin with this scan and Idempotency-Key)."`
 		}
 	}) (*struct {
 		Status int
@@ -328,7 +329,7 @@ func registerPay(a huma.API, w *wallet.Service) {
 			return nil, err
 		}
 		sess, _ := ctx.Value(sessionKey).(wallet.Session)
-		r, err := w.PayMerchant(ctx, userFrom(ctx), wallet.ScanPayment{Payload: in.Body.Payload, Amount: in.Body.Amount, PIN: in.Body.PIN,
+		r, err := w.PayMerchant(ctx, userFrom(ctx), wallet.ScanPayment{Payload: in.Body.Payload, Amount: in.Body.Amount, PIN: in.Body.PIN, Passkey: in.Body.Passkey.raw(),
 			IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
 		if err != nil {
 			return nil, err

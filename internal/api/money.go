@@ -42,11 +42,12 @@ type BillView struct {
 
 // TransferBody is the body of POST /v1/transfers.
 type TransferBody struct {
-	To       string `json:"to" maxLength:"512" doc:"The payee: a mobile number (+86…), a user id, or the payload of their receive code." example:"+8613900139000"`
-	Amount   int64  `json:"amount" minimum:"1" doc:"Minor units (1250 = 12.50 CNY)." example:"1250"`
-	Currency string `json:"currency" pattern:"^[A-Z]{3}$" example:"CNY"`
-	PIN      string `json:"pin,omitempty" maxLength:"16" doc:"The payment PIN; omit for a password-free payment within your limits."`
-	Note     string `json:"note,omitempty" maxLength:"160" doc:"At most 40 characters." example:"午饭"`
+	To       string             `json:"to" maxLength:"512" doc:"The payee: a mobile number (+86…), a user id, or the payload of their receive code." example:"+8613900139000"`
+	Amount   int64              `json:"amount" minimum:"1" doc:"Minor units (1250 = 12.50 CNY)." example:"1250"`
+	Currency string             `json:"currency" pattern:"^[A-Z]{3}$" example:"CNY"`
+	PIN      string             `json:"pin,omitempty" maxLength:"16" doc:"The payment PIN; omit for a password-free payment within your limits."`
+	Note     string             `json:"note,omitempty" maxLength:"160" doc:"At most 40 characters." example:"午饭"`
+	Passkey  *PasskeyCredential `json:"passkey,omitempty" doc:"A passkey assertion in place of the PIN (POST /v1/payments/passkey/begin with this transfer and Idempotency-Key)."`
 }
 
 // ReceiptView is a completed transfer.
@@ -212,7 +213,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "transfer", Method: http.MethodPost, Path: "/v1/transfers", Tags: []string{walletTag},
 		Summary: "Send money to another user", Security: sessionOnly, DefaultStatus: http.StatusCreated,
-		Description: "Moves money at once, with the payment PIN or password-free within your limits. 201 when done now; 200 when the Idempotency-Key was used before for the same request (nothing moved again).",
+		Description: "Moves money at once, with the payment PIN, a passkey, or password-free within your limits. 201 when done now; 200 when the Idempotency-Key was used before for the same request (nothing moved again).",
 		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusLocked, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
 	}, wrap(func(ctx context.Context, in *struct {
 		Key  string `header:"Idempotency-Key" maxLength:"255" doc:"Makes the request safe to retry: the same key and body move money once and answer the same; the same key with another body is refused (idempotency_key_reused)."`
@@ -223,7 +224,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 		}
 		sess, _ := ctx.Value(sessionKey).(wallet.Session)
 		r, err := w.Transfer(ctx, userFrom(ctx), wallet.P2PRequest{To: in.Body.To, Amount: in.Body.Amount, Currency: in.Body.Currency,
-			PIN: in.Body.PIN, Note: in.Body.Note, IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
+			PIN: in.Body.PIN, Passkey: in.Body.Passkey.raw(), Note: in.Body.Note, IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
 		if err != nil {
 			return nil, err
 		}

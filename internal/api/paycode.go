@@ -59,15 +59,22 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "confirmPayment", Method: http.MethodPost, Path: "/v1/payments/{id}/confirm", Tags: []string{payTag},
-		Summary: "Confirm with the PIN a payment a shop started with my payment code", Security: sessionOnly,
+		Summary: "Confirm with the PIN or a passkey a payment a shop started with my payment code", Security: sessionOnly,
 		Errors: []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusLocked, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID   string `path:"id" maxLength:"64" doc:"The order id (from the notification)."`
 		Body struct {
-			PIN string `json:"pin" maxLength:"16"`
+			PIN     string             `json:"pin,omitempty" maxLength:"16"`
+			Passkey *PasskeyCredential `json:"passkey,omitempty" doc:"A passkey assertion in place of the PIN (POST /v1/payments/passkey/begin with this order_id)."`
 		}
 	}) (*struct{ Body MerchantOrderView }, error) {
-		r, err := w.ConfirmPayment(ctx, userFrom(ctx), in.ID, in.Body.PIN)
+		var r wallet.MerchantReceipt
+		var err error
+		if in.Body.Passkey != nil {
+			r, err = w.ConfirmPaymentPasskey(ctx, userFrom(ctx), in.ID, in.Body.Passkey.raw())
+		} else {
+			r, err = w.ConfirmPayment(ctx, userFrom(ctx), in.ID, in.Body.PIN)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -119,7 +119,7 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 	}
 	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, writeLock)
 	closers = append(closers, func() { _ = ws.Close() })
-	d := wallet.Deps{Store: ws, Ledger: l, Bank: bk, Identity: id,
+	d := wallet.Deps{Store: ws, Ledger: l, Bank: bk, Identity: id, PublicURL: publicURL,
 		Vault: vault, LookupKey: derive(secret, "card-lookup"), PINKey: derive(secret, "pin-pepper"), Risk: cfg.Risk, Codes: codes, Logger: cfg.Logger}
 	return d, func() {
 		for _, c := range closers {

@@ -198,6 +198,18 @@ const NotifyConfirmPayment = "confirm_payment"
 // ConfirmPayment is the payer confirming, with the PIN, an order a POS
 // started with their payment code.
 func (s *Service) ConfirmPayment(ctx context.Context, payer User, orderID, pin string) (MerchantReceipt, error) {
+	return s.confirmPayment(ctx, payer, orderID, func(MerchantOrder) error { return s.verifyPIN(ctx, payer, pin) })
+}
+
+// ConfirmPaymentPasskey is ConfirmPayment with a passkey assertion in
+// place of the PIN (BeginPasskeyPayment with the order's id).
+func (s *Service) ConfirmPaymentPasskey(ctx context.Context, payer User, orderID string, assertion []byte) (MerchantReceipt, error) {
+	return s.confirmPayment(ctx, payer, orderID, func(o MerchantOrder) error {
+		return s.verifyPaymentPasskey(ctx, payer, assertion, orderBinding(payer.ID, o.MerchantID, o.OutTradeNo, o.Amount, o.Currency))
+	})
+}
+
+func (s *Service) confirmPayment(ctx context.Context, payer User, orderID string, check func(MerchantOrder) error) (MerchantReceipt, error) {
 	o, err := s.store.MerchantOrderByID(ctx, orderID)
 	if err != nil || o.PayerID != payer.ID {
 		return MerchantReceipt{}, newError(KindNotFound, CodeNotFound, "you have no such payment to confirm")
@@ -212,7 +224,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, payer User, orderID, pin s
 	if o.Status != OrderUserPaying {
 		return MerchantReceipt{}, newError(KindConflict, CodeOrderNotPayable, "this payment is %s", strings.ToLower(o.Status))
 	}
-	if err := s.verifyPIN(ctx, payer, pin); err != nil {
+	if err := check(o); err != nil {
 		return MerchantReceipt{}, err
 	}
 	o, err = s.completeClaimed(ctx, payer, m, o, false)

@@ -304,6 +304,7 @@ type ScanPayment struct {
 	Payload        string // the scanned QR payload
 	Amount         int64  // static codes: what the payer enters; dynamic: must be the order's or 0
 	PIN            string
+	Passkey        []byte // a passkey assertion (JSON) in place of the PIN (BeginPasskeyPayment)
 	IdempotencyKey string
 	SessionStarted time.Time
 }
@@ -351,7 +352,12 @@ func (s *Service) PayMerchant(ctx context.Context, payer User, r ScanPayment) (M
 	if err != nil || !ok {
 		return MerchantReceipt{}, newError(KindInvalid, CodeWalletNotOpen, "you have no CNY wallet")
 	}
-	passwordFree, err := s.authorize(ctx, payer, r.PIN, o.Amount, "CNY")
+	var passwordFree bool
+	if len(r.Passkey) > 0 {
+		err = s.verifyPaymentPasskey(ctx, payer, r.Passkey, orderBinding(payer.ID, sc.Merchant.ID, o.OutTradeNo, o.Amount, "CNY"))
+	} else {
+		passwordFree, err = s.authorize(ctx, payer, r.PIN, o.Amount, "CNY")
+	}
 	if err != nil {
 		return MerchantReceipt{}, err
 	}
@@ -403,7 +409,7 @@ func (s *Service) orderToPay(ctx context.Context, payer User, sc Scanned, r Scan
 	if r.Amount <= 0 {
 		return MerchantOrder{}, newError(KindInvalid, CodeInvalidAmount, "enter the amount to pay")
 	}
-	no := "w" + strings.ReplaceAll(operationID("static-pay", payer.ID, r.IdempotencyKey).String(), "-", "")[:31]
+	no := staticOrderNo(payer.ID, r.IdempotencyKey)
 	o, _, err := s.CreateMerchantOrder(ctx, sc.Merchant, OrderRequest{OutTradeNo: no, Amount: r.Amount, Currency: "CNY", Description: "scan to pay"})
 	if e, ok := AsError(err); ok && e.Code == CodeOutTradeNoReused {
 		return MerchantOrder{}, newError(KindInvalid, CodeIdempotencyKeyReused, "this Idempotency-Key was used for a different payment")

@@ -389,4 +389,5 @@ type Store interface {
 	StartTillOrder(ctx context.Context, device uint64, counter int64, o MerchantOrder) error
 
 	ConsoleStore
+	PasskeyStore
 }

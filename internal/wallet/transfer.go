@@ -22,6 +22,7 @@ type P2PRequest struct {
 	Amount         int64  // minor units
 	Currency       string
 	PIN            string // empty: a password-free payment
+	Passkey        []byte // a passkey assertion (JSON) in place of the PIN (BeginPasskeyPayment)
 	Note           string
 	IdempotencyKey string    // the client's key; the same key and body move money once
 	SessionStarted time.Time // when the payer's device logged in (risk: new device)
@@ -192,7 +193,12 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	if err != nil {
 		return Receipt{}, err
 	}
-	passwordFree, err := s.authorize(ctx, payer, req.PIN, req.Amount, req.Currency)
+	var passwordFree bool
+	if len(req.Passkey) > 0 {
+		err = s.verifyPaymentPasskey(ctx, payer, req.Passkey, p2pBinding(payer.ID, payee.ID, req.Amount, req.Currency, note, req.IdempotencyKey))
+	} else {
+		passwordFree, err = s.authorize(ctx, payer, req.PIN, req.Amount, req.Currency)
+	}
 	if err != nil {
 		return Receipt{}, err
 	}

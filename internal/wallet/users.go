@@ -2,9 +2,7 @@ package wallet
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -143,20 +141,7 @@ func (s *Service) Login(ctx context.Context, phone, password, client string) (to
 		s.audit(ctx, "", "login_failed", u.ID, "wrong password")
 		return "", Session{}, wrong
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", Session{}, fmt.Errorf("login: %w", err)
-	}
-	token = "slt_" + base64.RawURLEncoding.EncodeToString(raw)
-	now := s.now().UTC()
-	sess = Session{ID: ledger.NewID().String(), UserID: u.ID, TokenHash: tokenHash(token),
-		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL), Client: clipString(client, 200)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return "", Session{}, fmt.Errorf("login: %w", err)
-	}
-	s.audit(ctx, u.ID, "login", u.ID, "session "+sess.ID)
-	s.notify(u.ID, "new_login", "New login", fmt.Sprintf("Your account was logged in from %s. If this was not you, change your password.", orUnknown(sess.Client)))
-	return token, sess, nil
+	return s.openSession(ctx, u, client, "")
 }
 
 // dummyHash is checked against when the user does not exist.

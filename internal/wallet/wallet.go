@@ -16,6 +16,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/shiliantong/shiliantong/internal/bank"
 	"github.com/shiliantong/shiliantong/internal/kyc"
 	"github.com/shiliantong/shiliantong/internal/ledger"
@@ -67,8 +69,11 @@ type Deps struct {
 	// Risk decides on every money-out; nil means the default rules.
 	Risk risk.Assessor
 	// Codes makes and reads personal receive codes.
-	Codes  *receivecode.Codec
-	Logger *slog.Logger
+	Codes *receivecode.Codec
+	// PublicURL is where users reach the wallet; passkeys are bound to its
+	// host (the relying party id) and origin. Empty: http://localhost:8080.
+	PublicURL string
+	Logger    *slog.Logger
 }
 
 // Service is the wallet.
@@ -88,6 +93,7 @@ type Service struct {
 	cache    *caches
 	inbox    *outbox
 	codes    *receivecode.Codec
+	rp       *webauthn.WebAuthn // passkeys
 }
 
 // New returns the wallet service and creates the system accounts it needs
@@ -110,7 +116,11 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Service{cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
+	rp, err := relyingParty(d.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{rp: rp, cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
 		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store), cache: newCaches()}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ func (a *App) loginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := a.newView(w, r, "login.title")
+	v.Scripts = []string{"app.js", "passkey.js"}
 	v.D = safeNext(r.URL.Query().Get("next"))
 	a.render(w, r, http.StatusOK, "login", v)
 }

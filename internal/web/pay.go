@@ -149,7 +149,7 @@ func (a *App) payView(w http.ResponseWriter, r *http.Request, code string) (*vie
 	}
 	v := a.newView(w, r, "pay.title")
 	v.Nav = "home"
-	v.Scripts = []string{"app.js"}
+	v.Scripts = []string{"app.js", "passkey.js"}
 	key := r.PostFormValue("key")
 	if key == "" {
 		key = newKey()
@@ -191,7 +191,7 @@ func (a *App) pay(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rc, err := a.w.PayMerchant(r.Context(), userOf(r), wallet.ScanPayment{Payload: code, Amount: amount, PIN: r.PostFormValue("pin"),
-		IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt})
+		Passkey: []byte(r.PostFormValue("passkey")), IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt})
 	if err != nil {
 		a.formError(w, r, "pay", v, err)
 		return

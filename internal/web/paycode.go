@@ -111,7 +111,7 @@ func (a *App) confirmView(w http.ResponseWriter, r *http.Request) (*view, bool) 
 	}
 	v := a.newView(w, r, "confirm.title")
 	v.Nav = "home"
-	v.Scripts = []string{"app.js"}
+	v.Scripts = []string{"app.js", "passkey.js"}
 	v.D = confirmData{Order: o, Merchant: m}
 	if o.Status != wallet.OrderUserPaying {
 		v.Error = v.T("pay.not_payable")
@@ -126,7 +126,13 @@ func (a *App) confirmPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) confirm(w http.ResponseWriter, r *http.Request) {
-	rc, err := a.w.ConfirmPayment(r.Context(), userOf(r), r.PathValue("id"), r.PostFormValue("pin"))
+	var rc wallet.MerchantReceipt
+	var err error
+	if pk := r.PostFormValue("passkey"); pk != "" {
+		rc, err = a.w.ConfirmPaymentPasskey(r.Context(), userOf(r), r.PathValue("id"), []byte(pk))
+	} else {
+		rc, err = a.w.ConfirmPayment(r.Context(), userOf(r), r.PathValue("id"), r.PostFormValue("pin"))
+	}
 	if err != nil {
 		if v, ok := a.confirmView(w, r); ok {
 			a.formError(w, r, "confirm", v, err)

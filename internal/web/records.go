@@ -157,6 +157,7 @@ type settingsData struct {
 	Tier              int
 	RealName          string
 	Devices           []wallet.PaycodeDevice
+	Passkeys          []wallet.Passkey
 	Frozen            bool
 }
 
@@ -170,9 +171,14 @@ func (a *App) settingsView(w http.ResponseWriter, r *http.Request) (*view, error
 	if err != nil {
 		return nil, err
 	}
+	pks, err := a.w.Passkeys(r.Context(), u)
+	if err != nil {
+		return nil, err
+	}
 	v := a.newView(w, r, "settings.title")
 	v.Nav = "me"
-	v.D = settingsData{Sessions: ss, Current: sessionOf(r).ID, PINSet: u.PINHash != "", NoPINPerTx: u.NoPINPerTx, Daily: u.NoPINDaily,
+	v.Scripts = []string{"app.js", "passkey.js"}
+	v.D = settingsData{Passkeys: pks, Sessions: ss, Current: sessionOf(r).ID, PINSet: u.PINHash != "", NoPINPerTx: u.NoPINPerTx, Daily: u.NoPINDaily,
 		Lang: v.L.Code(), Tier: int(u.Tier), RealName: u.RealName, Devices: ds, Frozen: u.Frozen()}
 	if v.Form == nil {
 		v.Form = url.Values{}

@@ -104,6 +104,7 @@ func (a *App) transferView(w http.ResponseWriter, r *http.Request) *view {
 		key = newKey()
 	}
 	v.D = transferData{Key: key, Currencies: a.w.SupportedCurrencies()}
+	v.Scripts = []string{"app.js", "passkey.js"}
 	return v
 }
 
@@ -138,7 +139,7 @@ func (a *App) transfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc, err := a.w.Transfer(r.Context(), userOf(r), wallet.P2PRequest{To: strings.TrimSpace(r.PostFormValue("to")), Amount: amount, Currency: cur,
-		PIN: r.PostFormValue("pin"), Note: r.PostFormValue("note"), IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt})
+		PIN: r.PostFormValue("pin"), Passkey: []byte(r.PostFormValue("passkey")), Note: r.PostFormValue("note"), IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt})
 	if err != nil {
 		a.formError(w, r, "transfer", v, err)
 		return
