@@ -130,3 +130,21 @@ var publicOps = map[string]bool{
 	// id, which only the parties to the transfer are given.
 	"logCheckpoint": true, "logKey": true, "logLeaf": true, "logInclusion": true, "logConsistency": true,
 }
+
+// Guessing a password through the API is throttled like the web app's
+// login: after five wrong ones, even the right one waits.
+func TestLoginGuessingThrottled(t *testing.T) {
+	s := startServer(t, stores(t)["sqlite"](t), nil)
+	p := s.newPerson(t, "+8613800138012", "王小明")
+	for i := range 5 {
+		if st, o := s.call(t, "POST", "/v1/sessions", "", map[string]any{"phone": p.phone, "password": "wrong-Pass-" + itoa(uint64(i))}); st != 401 {
+			t.Fatalf("guess %d: %d %v", i, st, o["code"])
+		}
+	}
+	if st, o := s.call(t, "POST", "/v1/sessions", "", map[string]any{"phone": p.phone, "password": testPassword}); st != 423 || o["code"] != "too_many_logins" {
+		t.Errorf("the right password after five guesses: %d %v", st, o["code"])
+	}
+	// Another number is not held up.
+	q := s.newPerson(t, "+8613800138013", "李华")
+	s.must(t, 201, "POST", "/v1/sessions", "", map[string]any{"phone": q.phone, "password": testPassword})
+}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -127,22 +128,39 @@ func (s *Service) Login(ctx context.Context, phone, password, client string) (to
 	if err != nil {
 		return "", Session{}, wrong
 	}
+	// Guessing a password is stopped after LoginFailuresAllowed wrong ones
+	// in the window, whichever client (web app or API) the guesses use;
+	// then even the right password waits, so guesses learn nothing.
+	if ok, wait := s.loginFails.Allowed(p); !ok {
+		return "", Session{}, newError(KindLocked, CodeTooManyLogins, "too many wrong passwords for this number; try again in %d minutes",
+			int(wait/time.Minute)+1).with("retry_after_seconds", int(wait/time.Second)+1)
+	}
 	u, err := s.store.UserByPhone(ctx, p)
 	if errors.Is(err, ErrNotFound) {
 		// Spend the same time as a real check, so that timing does not
 		// tell which numbers are registered.
 		checkSecret(password, dummyHash)
+		s.loginFails.Add(p)
 		return "", Session{}, wrong
 	}
 	if err != nil {
 		return "", Session{}, fmt.Errorf("login: %w", err)
 	}
 	if !checkSecret(password, u.PasswordHash) {
+		s.loginFails.Add(p)
 		s.audit(ctx, "", "login_failed", u.ID, "wrong password")
 		return "", Session{}, wrong
 	}
+	s.loginFails.Reset(p)
 	return s.openSession(ctx, u, client, "")
 }
+
+// Login throttling (per mobile number, per server process).
+const (
+	LoginFailuresAllowed = 5
+	LoginFailureWindow   = 15 * time.Minute
+	CodeTooManyLogins    = "too_many_logins"
+)
 
 // dummyHash is checked against when the user does not exist.
 var dummyHash, _ = hashSecret("not a password", DefaultPasswordParams)

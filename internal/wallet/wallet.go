@@ -21,6 +21,7 @@ import (
 	"github.com/shiliantong/shiliantong/internal/bank"
 	"github.com/shiliantong/shiliantong/internal/kyc"
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/ratelimit"
 	"github.com/shiliantong/shiliantong/internal/receivecode"
 	"github.com/shiliantong/shiliantong/internal/risk"
 )
@@ -91,9 +92,11 @@ type Service struct {
 	now      func() time.Time
 	names    *nameCache
 	cache    *caches
-	inbox    *outbox
-	codes    *receivecode.Codec
-	rp       *webauthn.WebAuthn // passkeys
+	// loginFails counts wrong passwords per account (every client's logins).
+	loginFails *ratelimit.Limiter
+	inbox      *outbox
+	codes      *receivecode.Codec
+	rp         *webauthn.WebAuthn // passkeys
 }
 
 // New returns the wallet service and creates the system accounts it needs
@@ -120,7 +123,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{rp: rp, cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
+	s := &Service{loginFails: ratelimit.New(LoginFailuresAllowed, LoginFailureWindow), rp: rp, cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
 		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store), cache: newCaches()}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err

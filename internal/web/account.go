@@ -43,24 +43,24 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	if perr != nil {
 		account = "phone:" + strings.TrimSpace(r.PostFormValue("phone"))
 	}
-	if ok, wait := a.loginIP.allowed(ip); !ok {
+	if ok, wait := a.loginIP.Allowed(ip); !ok {
 		a.tooMany(w, r, v, wait)
 		return
 	}
-	if ok, wait := a.loginAccount.allowed(account); !ok {
+	if ok, wait := a.loginAccount.Allowed(account); !ok {
 		a.tooMany(w, r, v, wait)
 		return
 	}
-	a.loginIP.add(ip)
+	a.loginIP.Add(ip)
 	token, _, err := a.w.Login(r.Context(), r.PostFormValue("phone"), r.PostFormValue("password"), clip(r.UserAgent(), 200))
 	if err != nil {
 		if e, ok := wallet.AsError(err); ok && e.Code == wallet.CodeInvalidCredentials {
-			a.loginAccount.add(account)
+			a.loginAccount.Add(account)
 		}
 		a.formError(w, r, "login", v, err)
 		return
 	}
-	a.loginAccount.reset(account)
+	a.loginAccount.Reset(account)
 	setSessionCookie(w, r, token)
 	a.useUserLang(w, r, token)
 	if r.PostFormValue("next") == "" || next == "/app" {
@@ -86,7 +86,7 @@ func (a *App) signupPage(w http.ResponseWriter, r *http.Request) {
 func (a *App) signup(w http.ResponseWriter, r *http.Request) {
 	v := a.newView(w, r, "signup.title")
 	ip := clientIP(r)
-	if ok, _ := a.signupIP.allowed(ip); !ok {
+	if ok, _ := a.signupIP.Allowed(ip); !ok {
 		v.Error = v.T("err.too_many_signups")
 		a.render(w, r, http.StatusTooManyRequests, "signup", v)
 		return
@@ -100,7 +100,7 @@ func (a *App) signup(w http.ResponseWriter, r *http.Request) {
 		a.formError(w, r, "signup", v, err)
 		return
 	}
-	a.signupIP.add(ip)
+	a.signupIP.Add(ip)
 	token, _, err := a.w.Login(r.Context(), r.PostFormValue("phone"), r.PostFormValue("password"), clip(r.UserAgent(), 200))
 	if err != nil {
 		a.fail(w, r, err)

@@ -103,7 +103,7 @@ func (a *App) passkeyPayBegin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := a.loginIP.allowed(clientIP(r)); !ok {
+	if ok, wait := a.loginIP.Allowed(clientIP(r)); !ok {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		a.passkeyMsg(w, r, http.StatusTooManyRequests, "err.too_many_logins", max(int((wait+time.Minute-1)/time.Minute), 1))
 		return
@@ -113,7 +113,7 @@ func (a *App) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
-	a.loginIP.add(clientIP(r))
+	a.loginIP.Add(clientIP(r))
 	token, _, err := a.w.FinishPasskeyLogin(r.Context(), []byte(r.PostFormValue("credential")), clip(r.UserAgent(), 200))
 	if err != nil {
 		a.passkeyJSON(w, r, nil, err)

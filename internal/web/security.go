@@ -7,8 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
-	"sync"
-	"time"
 )
 
 // contentSecurityPolicy allows only this origin's scripts, styles and
@@ -76,74 +74,4 @@ func (c csrf) valid(r *http.Request) bool {
 	}
 	got := r.PostFormValue(csrfField)
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(c.token(ck.Value))) == 1
-}
-
-// limiter counts events per key in a fixed window: at most max in every
-// window. It holds at most maxKeys keys; when full it forgets the expired
-// ones, and if none expired, everyone (a flood of keys must not grow
-// memory without bound).
-type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	now    func() time.Time
-	m      map[string]*window
-}
-
-type window struct {
-	start time.Time
-	n     int
-}
-
-const limiterMaxKeys = 100_000
-
-func newLimiter(max int, per time.Duration) *limiter {
-	return &limiter{max: max, window: per, now: time.Now, m: map[string]*window{}}
-}
-
-// allowed reports whether key has events left in its window (without
-// counting one), and when the window ends.
-func (l *limiter) allowed(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w := l.m[key]
-	now := l.now()
-	if w == nil || now.Sub(w.start) >= l.window {
-		return true, 0
-	}
-	return w.n < l.max, w.start.Add(l.window).Sub(now)
-}
-
-// add counts an event for key.
-func (l *limiter) add(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w := l.m[key]
-	if w == nil || now.Sub(w.start) >= l.window {
-		if len(l.m) >= limiterMaxKeys {
-			l.sweep(now)
-		}
-		w = &window{start: now}
-		l.m[key] = w
-	}
-	w.n++
-}
-
-// reset forgets key (a successful login ends the account's count).
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	delete(l.m, key)
-	l.mu.Unlock()
-}
-
-func (l *limiter) sweep(now time.Time) {
-	for k, w := range l.m {
-		if now.Sub(w.start) >= l.window {
-			delete(l.m, k)
-		}
-	}
-	if len(l.m) >= limiterMaxKeys {
-		clear(l.m)
-	}
 }

@@ -34,6 +34,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/ratelimit"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -79,7 +80,7 @@ type App struct {
 	checkMu sync.Mutex // one invariant check at a time: it reads the whole ledger
 	metrics prometheus.Gatherer
 
-	loginIP, loginAccount, signupIP *limiter
+	loginIP, loginAccount, signupIP *ratelimit.Limiter
 }
 
 type staticFile struct {
@@ -111,8 +112,8 @@ func New(opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	a := &App{w: opts.Wallet, cat: cat, pages: pages, csrf: csrf{key: opts.Key}, log: log, zone: opts.Wallet.DayZone(), static: static,
-		loginIP: newLimiter(loginTriesPerIP, loginIPWindow), loginAccount: newLimiter(loginFailuresPerAccount, loginAccountWindow),
-		signupIP: newLimiter(signupsPerIP, signupIPWindow), ledger: opts.Ledger, check: opts.Check, metrics: opts.Metrics}
+		loginIP: ratelimit.New(loginTriesPerIP, loginIPWindow), loginAccount: ratelimit.New(loginFailuresPerAccount, loginAccountWindow),
+		signupIP: ratelimit.New(signupsPerIP, signupIPWindow), ledger: opts.Ledger, check: opts.Check, metrics: opts.Metrics}
 
 	mux := http.NewServeMux()
 	next := opts.Next

@@ -196,33 +196,6 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-func TestLimiter(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	l := newLimiter(3, time.Minute)
-	l.now = func() time.Time { return now }
-	for i := range 3 {
-		if ok, _ := l.allowed("a"); !ok {
-			t.Fatalf("refused after %d", i)
-		}
-		l.add("a")
-	}
-	if ok, wait := l.allowed("a"); ok || wait != time.Minute {
-		t.Errorf("fourth: allowed %v, wait %v", ok, wait)
-	}
-	if ok, _ := l.allowed("b"); !ok {
-		t.Error("another key is limited")
-	}
-	now = now.Add(time.Minute)
-	if ok, _ := l.allowed("a"); !ok {
-		t.Error("still limited after the window")
-	}
-	l.add("a")
-	l.reset("a")
-	if ok, _ := l.allowed("a"); !ok {
-		t.Error("reset did not forget")
-	}
-}
-
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{"/app/bills": "/app/bills", "": "/app", "//evil.example": "/app", "https://evil.example": "/app",
 		"/\\evil.example": "/app", "/app\r\nX: y": "/app"} {
