@@ -99,7 +99,13 @@ func (s *Service) BuyInsurance(ctx context.Context, u User, pin string) (Policy,
 		StartsAt: now, EndsAt: now.Add(InsuranceTerm), Created: now}
 	if err := s.store.CreatePolicy(ctx, p); err != nil {
 		if errors.Is(err, ErrDuplicate) {
-			if cur, cerr := s.store.LivePolicy(ctx, u.ID); cerr == nil {
+			cur, cerr := s.store.LivePolicy(ctx, u.ID)
+			if cerr == nil && cur.Status == PolicyPending {
+				// An earlier purchase whose outcome was not known: the
+				// ledger says whether its premium was paid.
+				return s.settlePendingPolicy(ctx, cur)
+			}
+			if cerr == nil {
 				return Policy{}, newError(KindConflict, CodeAlreadyInsured, "you are insured until %s", cur.EndsAt.In(s.cfg.Day).Format("2006-01-02"))
 			}
 			return Policy{}, newError(KindConflict, CodeAlreadyInsured, "you have a policy being bought")
@@ -112,11 +118,18 @@ func (s *Service) BuyInsurance(ctx context.Context, u User, pin string) (Policy,
 	}
 	if err == nil {
 		pid, _ := ledger.ParseID(p.ID)
-		_, err = s.moneyOut(ctx, u, ledger.Transfer{ID: linkedID("wallet/insurance-premium", pid, "premium"), DebitAccountID: from.AccountID,
+		_, err = s.moneyOut(ctx, u, ledger.Transfer{ID: premiumID(pid), DebitAccountID: from.AccountID,
 			CreditAccountID: insurancePool(), Amount: p.Premium, Currency: "CNY", Code: TransferInsurancePremium, Reference: "insurance:" + p.ID}, false)
 	}
 	if err != nil {
-		_ = s.store.DeletePendingPolicy(ctx, p.ID)
+		if _, refused := AsError(err); refused {
+			// Refused (no money moved): the purchase is undone.
+			if derr := s.store.DeletePendingPolicy(ctx, p.ID); derr != nil {
+				s.log.Warn("wallet: forget an unpaid policy", "policy", p.ID, "err", derr)
+			}
+		}
+		// Otherwise the outcome is unknown: the policy stays pending, and
+		// buying again settles it from the ledger.
 		return Policy{}, err
 	}
 	if err := s.store.SetPolicyStatus(ctx, p.ID, PolicyPending, PolicyActive); err != nil {
@@ -125,6 +138,28 @@ func (s *Service) BuyInsurance(ctx context.Context, u User, pin string) (Policy,
 	p.Status = PolicyActive
 	s.audit(ctx, u.ID, "insurance_bought", u.ID, "policy "+p.ID)
 	return p, nil
+}
+
+func premiumID(policy ledger.ID) ledger.ID { return linkedID("wallet/insurance-premium", policy, "premium") }
+
+// settlePendingPolicy activates a pending policy whose premium is in the
+// ledger, or forgets it if it is not (the user buys again).
+func (s *Service) settlePendingPolicy(ctx context.Context, p Policy) (Policy, error) {
+	pid, err := ledger.ParseID(p.ID)
+	if err != nil {
+		return Policy{}, fmt.Errorf("pending policy %s: %w", p.ID, err)
+	}
+	if _, err := s.ledger.LookupTransfer(ctx, premiumID(pid)); err == nil {
+		if err := s.store.SetPolicyStatus(ctx, p.ID, PolicyPending, PolicyActive); err != nil && !errors.Is(err, ErrNotFound) {
+			return Policy{}, err
+		}
+		p.Status = PolicyActive
+		return p, nil
+	}
+	if err := s.store.DeletePendingPolicy(ctx, p.ID); err != nil {
+		return Policy{}, err
+	}
+	return Policy{}, newError(KindConflict, CodeAlreadyInsured, "an earlier purchase did not go through; buy again")
 }
 
 // Insurance returns the user's policies (newest first) and claims.
@@ -251,6 +286,13 @@ func (s *Service) DecideClaim(ctx context.Context, claimID string, approve bool,
 	reason = clipString(strings.TrimSpace(reason), 500)
 	operator := ActorFrom(ctx).ID
 	if c.Status != ClaimSubmitted {
+		if c.Status == ClaimPaid {
+			// Deciding again books a payout an earlier decision left
+			// unbooked (a crash between the two); it moves money once.
+			if err := s.PayOutClaim(ctx, c); err != nil {
+				return c, err
+			}
+		}
 		return c, newError(KindConflict, CodeClaimDecided, "this claim is %s already", c.Status)
 	}
 	if !approve {
@@ -267,8 +309,8 @@ func (s *Service) DecideClaim(ctx context.Context, claimID string, approve bool,
 	}
 	// The claim is marked paid, with the policy's cover used, in one write;
 	// then the payout (its id derived from the claim's) commits. A crash
-	// between the two leaves a paid claim without its payout: PayOutClaim,
-	// run again, books it.
+	// between the two leaves a paid claim without its payout: deciding it
+	// again books it (PayOutClaim is idempotent).
 	if err := s.store.DecideClaim(ctx, c.ID, ClaimPaid, reason, operator, s.now().UTC(), c.Amount); err != nil {
 		return Claim{}, s.claimMoved(err)
 	}
