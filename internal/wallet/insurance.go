@@ -140,7 +140,9 @@ func (s *Service) BuyInsurance(ctx context.Context, u User, pin string) (Policy,
 	return p, nil
 }
 
-func premiumID(policy ledger.ID) ledger.ID { return linkedID("wallet/insurance-premium", policy, "premium") }
+func premiumID(policy ledger.ID) ledger.ID {
+	return linkedID("wallet/insurance-premium", policy, "premium")
+}
 
 // settlePendingPolicy activates a pending policy whose premium is in the
 // ledger, or forgets it if it is not (the user buys again).
