@@ -75,6 +75,7 @@ func New(opts Options) (http.Handler, huma.API) {
 	if opts.Wallet != nil {
 		registerAccount(a, opts.Wallet)
 		registerMoney(a, opts.Wallet)
+		registerBill(a, opts.Wallet, opts.Log)
 		registerBank(a, opts.Wallet)
 		registerMerchants(a, opts.Wallet)
 		registerPasskeys(a, opts.Wallet)

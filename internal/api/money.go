@@ -179,8 +179,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 		out := &billsOutput{}
 		out.Body.Bills = make([]BillView, len(p.Bills))
 		for i, b := range p.Bills {
-			out.Body.Bills[i] = BillView{ID: b.ID, Type: b.Type, Amount: b.Amount, Currency: b.Currency, Counterparty: b.Counterparty,
-				Status: b.Status, Note: b.Note, Time: b.Time}
+			out.Body.Bills[i] = billView(b)
 		}
 		out.Body.NextCursor = p.Next
 		return out, nil

@@ -188,3 +188,52 @@ func TestLogEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestBillCarriesItsLeaf: a payment's receipt (GET /v1/me/bills/{id} and
+// the bill page) carries the transfer's leaf index in the log once it is
+// appended, the same the log's own endpoint answers; nobody else reads it.
+func TestBillCarriesItsLeaf(t *testing.T) {
+	for name, newDSN := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			s := startServer(t, newDSN(t), func(c *server.Config) { c.LogEvery = 20 * time.Millisecond })
+			a, b := funded(t, s)
+			tr := s.must(t, 201, "POST", "/v1/transfers", a.token, map[string]any{"to": b.phone, "amount": 1234, "currency": "CNY", "pin": "285714"})
+			id := tr["transfer_id"].(string)
+			var bill map[string]any
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				bill = s.must(t, 200, "GET", "/v1/me/bills/"+id, a.token, nil)
+				if bill["log"].(map[string]any)["status"] == "logged" {
+					break
+				}
+				if bill["log"].(map[string]any)["status"] != "pending" || time.Now().After(deadline) {
+					t.Fatalf("bill's log: %v", bill["log"])
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if bill["amount"] != -1234.0 || bill["id"] != id {
+				t.Errorf("bill: %v", bill)
+			}
+			leaf := s.must(t, 200, "GET", "/v1/log/leaf?transfer_id="+id, "", nil)
+			ref := bill["log"].(map[string]any)
+			if ref["leaf_index"] != leaf["leaf_index"] || ref["leaf_hash"] != leaf["leaf_hash"] {
+				t.Errorf("the bill's leaf %v, the log's %v", ref, leaf)
+			}
+			// The payee's bill is the same transfer, the same leaf.
+			if got := s.must(t, 200, "GET", "/v1/me/bills/"+id, b.token, nil)["log"].(map[string]any)["leaf_index"]; got != leaf["leaf_index"] {
+				t.Errorf("the payee's bill: leaf %v", got)
+			}
+			c := s.newPerson(t, "+8613700137003", "张三")
+			if st, o := s.call(t, "GET", "/v1/me/bills/"+id, c.token, nil); st != 404 {
+				t.Errorf("someone else's bill: %d %v", st, o)
+			}
+			if st, _ := s.call(t, "GET", "/v1/me/bills/"+id, "", nil); st != 401 {
+				t.Errorf("anonymous: %d", st)
+			}
+			br := newBrowser(t, s.url)
+			br.login(a.phone, testPassword)
+			want := fmt.Sprintf(`<span id="bill-leaf">#%d</span>`, int64(leaf["leaf_index"].(float64)))
+			must200(t, br, "/app/bills/"+id, want, "/v1/log/inclusion?transfer_id="+id)
+		})
+	}
+}

@@ -177,7 +177,7 @@ func Run(ctx context.Context, cfg Config) error {
 		// The operator console: the ledger explorer, the invariant check
 		// over the store, and system health from the registry /metrics
 		// serves.
-		Ledger: eng, Metrics: m.reg,
+		Ledger: eng, Metrics: m.reg, Log: lg,
 		Check: func(ctx context.Context) (ledger.CheckReport, error) { return ledger.Check(ctx, st) }})
 	if err != nil {
 		wsvc.Close()

@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -11,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/ledgerlog"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -97,8 +101,43 @@ func (a *App) billPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("reported") != "" {
 		v.Notice = v.T("payee.reported_done")
 	}
-	v.D = b
+	v.D = billDetail{Bill: b, Log: a.leafOf(r.Context(), b.ID)}
 	a.render(w, r, http.StatusOK, "bill", v)
+}
+
+// billDetail is a bill with its place in the transparency log.
+type billDetail struct {
+	wallet.Bill
+	Log *billLeaf // nil: the server keeps no log
+}
+
+type billLeaf struct {
+	Logged    bool
+	Index     uint64
+	Hash      string // hex
+	Inclusion string // the proof's URL
+}
+
+// leafOf looks up a transfer's leaf in the transparency log; a failed
+// look-up is logged and shows as not logged yet (the bill is still shown).
+func (a *App) leafOf(ctx context.Context, transferID string) *billLeaf {
+	if a.tlog == nil {
+		return nil
+	}
+	l := &billLeaf{Inclusion: "/v1/log/inclusion?transfer_id=" + url.QueryEscape(transferID)}
+	id, err := ledger.ParseID(transferID)
+	if err != nil {
+		return l
+	}
+	leaf, err := a.tlog.LeafOf(ctx, id)
+	if err != nil {
+		if !errors.Is(err, ledgerlog.ErrNotLogged) && !errors.Is(err, ledgerlog.ErrUnknownTransfer) {
+			a.log.Warn("bill: transparency log look-up", "transfer", transferID, "err", err)
+		}
+		return l
+	}
+	l.Logged, l.Index, l.Hash = true, leaf.Index, hex.EncodeToString(leaf.Hash)
+	return l
 }
 
 // statement sends a month's bills as CSV.

@@ -34,6 +34,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
+	"github.com/shiliantong/shiliantong/internal/ledgerlog"
 	"github.com/shiliantong/shiliantong/internal/ratelimit"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
@@ -62,6 +63,9 @@ type Options struct {
 	Ledger  *ledger.Engine
 	Check   func(context.Context) (ledger.CheckReport, error)
 	Metrics prometheus.Gatherer
+	// Log is the transparency log: a bill shows its transfer's leaf. Nil
+	// hides it.
+	Log *ledgerlog.Log
 }
 
 // App is the web app.
@@ -79,6 +83,7 @@ type App struct {
 	check   func(context.Context) (ledger.CheckReport, error)
 	checkMu sync.Mutex // one invariant check at a time: it reads the whole ledger
 	metrics prometheus.Gatherer
+	tlog    *ledgerlog.Log
 
 	loginIP, loginAccount, signupIP *ratelimit.Limiter
 }
@@ -113,7 +118,7 @@ func New(opts Options) (http.Handler, error) {
 	}
 	a := &App{w: opts.Wallet, cat: cat, pages: pages, csrf: csrf{key: opts.Key}, log: log, zone: opts.Wallet.DayZone(), static: static,
 		loginIP: ratelimit.New(loginTriesPerIP, loginIPWindow), loginAccount: ratelimit.New(loginFailuresPerAccount, loginAccountWindow),
-		signupIP: ratelimit.New(signupsPerIP, signupIPWindow), ledger: opts.Ledger, check: opts.Check, metrics: opts.Metrics}
+		signupIP: ratelimit.New(signupsPerIP, signupIPWindow), ledger: opts.Ledger, check: opts.Check, metrics: opts.Metrics, tlog: opts.Log}
 
 	mux := http.NewServeMux()
 	next := opts.Next
