@@ -2,12 +2,17 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -423,4 +428,104 @@ func TestDisputeDeadlines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// postFiles submits a multipart form with images, with the CSRF token of
+// the page at from.
+func (b *browser) postFiles(from, path string, form url.Values, images ...[]byte) (*http.Response, string) {
+	b.t.Helper()
+	_, page := b.get(from)
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		b.t.Fatalf("no CSRF token on %s", from)
+	}
+	form.Set("csrf", m[1])
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	for i, img := range images {
+		// The part claims to be a PNG, whatever it is: the server looks.
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="images"; filename="photo%d.png"`, i))
+		h.Set("Content-Type", "image/png")
+		w, _ := mw.CreatePart(h)
+		_, _ = w.Write(img)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", b.base+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.send(req)
+}
+
+// The web pages keep tickets to their parties: another merchant's portal,
+// a user on the console, a stranger's wallet all get nothing; a fake
+// image uploaded from the form is refused and nothing is stored; the
+// images are served with their type and nosniff.
+func TestWebDisputesAccess(t *testing.T) {
+	dsn := stores(t)["sqlite"](t)
+	withOperator(t, dsn)
+	s := startServer(t, dsn, lenientRisk)
+	payer, owner := funded(t, s)
+	mid, pos := merchantFor(t, s, owner)
+	otherMid, _ := merchantFor(t, s, payer)
+	_, o := pos.do(t, "POST", "/v1/merchant/orders", map[string]any{"out_trade_no": "WD-1", "amount": 990, "currency": "CNY"}, nil)
+	bill := s.must(t, 201, "POST", "/v1/payments", payer.token, map[string]any{"payload": o["qr"], "pin": "285714"})["transfer_id"].(string)
+
+	ub := newBrowser(t, s.url)
+	ub.login(payer.phone, testPassword)
+	must200(t, ub, "/app/bills/"+bill, `href="/app/disputes/new?bill=`+bill+`"`)
+	from := "/app/disputes/new?bill=" + bill
+	form := func() url.Values {
+		return url.Values{"bill": {bill}, "reason": {"wrong_amount"}, "description": {"charged twice"}}
+	}
+	if resp, body := ub.postFiles(from, "/app/disputes", form(), []byte("<html><script>alert(1)</script></html>")); resp.StatusCode != 422 || !strings.Contains(body, "PNG, JPEG or WebP") {
+		t.Errorf("a fake image from the form: %d", resp.StatusCode)
+	}
+	if l := s.must(t, 200, "GET", "/v1/me/disputes", payer.token, nil)["disputes"].([]any); len(l) != 0 {
+		t.Fatalf("a ticket was stored with a fake image: %v", l)
+	}
+	resp, _ := ub.postFiles(from, "/app/disputes", form(), testImage(t, "png"))
+	if resp.StatusCode != 303 {
+		t.Fatalf("open from the form: %d", resp.StatusCode)
+	}
+	page := strings.SplitN(resp.Header.Get("Location"), "?", 2)[0]
+	id := strings.TrimPrefix(page, "/app/disputes/")
+	body := must200(t, ub, page, "Waiting for the merchant", "charged twice")
+	img := regexp.MustCompile(`src="(/app/disputes/[^"]+/images/[^"]+)"`).FindStringSubmatch(body)
+	if img == nil {
+		t.Fatal("no image on the ticket page")
+	}
+	if r, b := ub.get(img[1]); r.StatusCode != 200 || r.Header.Get("Content-Type") != "image/png" || r.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(b, "\x89PNG") {
+		t.Errorf("the image: %d %v", r.StatusCode, r.Header)
+	}
+
+	stranger := newBrowser(t, s.url)
+	stranger.login(owner.phone, testPassword) // owns the merchant, but this is the payer's wallet ticket
+	for _, p := range []string{page, img[1], "/merchant/" + otherMid + "/disputes/" + id} {
+		if r, _ := stranger.get(p); r.StatusCode != 404 {
+			t.Errorf("GET %s by another person: %d", p, r.StatusCode)
+		}
+	}
+	if r, _ := stranger.get("/console/disputes"); r.StatusCode != 403 {
+		t.Errorf("a user reached the console's disputes: %d", r.StatusCode)
+	}
+	// The payer owns the other merchant: its portal does not show this ticket.
+	if r, _ := ub.get("/merchant/" + otherMid + "/disputes/" + id); r.StatusCode != 404 {
+		t.Errorf("another merchant's portal showed the ticket: %d", r.StatusCode)
+	}
+	must200(t, stranger, "/merchant/"+mid+"/disputes/"+id, "charged twice")
+	must200(t, stranger, "/merchant/"+mid+"/disputes", "Wrong amount charged")
+	// The user withdraws it from the page.
+	if r, _ := ub.post(page, page+"/withdraw", url.Values{}); r.StatusCode != 303 {
+		t.Errorf("withdraw: %d", r.StatusCode)
+	}
+	must200(t, ub, "/app/disputes", "Withdrawn")
+	op := newBrowser(t, s.url)
+	op.login(operatorPhone, operatorPassword)
+	must200(t, op, "/console/disputes", "No dispute waits for a decision.")
+	must200(t, op, "/console/disputes?status=closed", "Withdrawn")
 }
