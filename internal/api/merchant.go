@@ -205,6 +205,7 @@ func registerMerchants(a huma.API, w *wallet.Service) {
 	registerPaycode(a, w)
 	registerAudit(a, w)
 	registerInsurance(a, w)
+	registerDisputes(a, w)
 	registerRefunds(a, w)
 	registerWebhooks(a, w)
 	registerSettlement(a, w)

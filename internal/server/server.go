@@ -64,6 +64,9 @@ type Config struct {
 	// LogOrigin is the transparency log's origin line (and its key's name);
 	// empty means ledgerlog.DefaultOrigin.
 	LogOrigin string
+	// DisputeSweepEvery is how often tickets are swept for deadlines
+	// (reminders, escalations, overdue marks); 0 means one minute.
+	DisputeSweepEvery time.Duration
 	// LogEvery is how often the log appends what the ledger committed;
 	// 0 means 200 ms.
 	LogEvery time.Duration
@@ -121,6 +124,7 @@ func Run(ctx context.Context, cfg Config) error {
 	go wsvc.RunReconciler(rctx, every)
 	go wsvc.RunWebhooks(rctx, min(every, 500*time.Millisecond))
 	go wsvc.RunSettlement(rctx, time.Hour)
+	go wsvc.RunDisputeSweep(rctx, cmp.Or(cfg.DisputeSweepEvery, time.Minute))
 	keysEvery := cfg.KeysEvery
 	if keysEvery <= 0 {
 		keysEvery = 10 * time.Second

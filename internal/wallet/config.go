@@ -55,6 +55,16 @@ type Config struct {
 	// PasswordParams and PINParams are the argon2id costs.
 	PasswordParams HashParams
 	PINParams      HashParams
+	// Disputes (disputes.go): the merchant answers a ticket within
+	// DisputeMerchantSLA and is reminded DisputeReminderBefore its end;
+	// the operators decide within DisputeOperatorSLA; a ticket holds at
+	// most DisputeMaxAttachments images of at most
+	// DisputeAttachmentMaxBytes each. Zero means the default.
+	DisputeMerchantSLA        time.Duration
+	DisputeOperatorSLA        time.Duration
+	DisputeReminderBefore     time.Duration
+	DisputeMaxAttachments     int
+	DisputeAttachmentMaxBytes int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -88,6 +98,12 @@ func DefaultConfig() Config {
 		NoPINMaxDaily:  map[string]int64{"CNY": 5_000_00},
 		PasswordParams: DefaultPasswordParams,
 		PINParams:      DefaultPINParams,
+
+		DisputeMerchantSLA:        DefaultDisputeMerchantSLA,
+		DisputeOperatorSLA:        DefaultDisputeOperatorSLA,
+		DisputeReminderBefore:     DefaultDisputeReminderBefore,
+		DisputeMaxAttachments:     DefaultDisputeMaxAttachments,
+		DisputeAttachmentMaxBytes: DefaultDisputeAttachmentMaxBytes,
 	}
 }
 
@@ -113,6 +129,12 @@ func (c *Config) Validate() error {
 	}
 	if c.PINMaxTries < 1 || c.PINLockFor <= 0 || c.SessionTTL <= 0 || c.Day == nil {
 		return fmt.Errorf("wallet config: PIN tries, PIN lock, session lifetime and day zone must be set")
+	}
+	if c.DisputeMerchantSLA < 0 || c.DisputeOperatorSLA < 0 || c.DisputeReminderBefore < 0 || c.DisputeMaxAttachments < 0 || c.DisputeAttachmentMaxBytes < 0 {
+		return fmt.Errorf("wallet config: dispute deadlines and attachment bounds must not be negative")
+	}
+	if c.DisputeAttachmentMaxBytes > 8<<20 {
+		return fmt.Errorf("wallet config: dispute attachments of more than 8 MiB are not served")
 	}
 	return nil
 }

@@ -390,4 +390,5 @@ type Store interface {
 
 	ConsoleStore
 	PasskeyStore
+	DisputeStore
 }

@@ -91,7 +91,7 @@ func (a *App) portalView(w http.ResponseWriter, r *http.Request, p portal, title
 	v.Context = p.M.DisplayName
 	v.Portal = &p
 	base := "/merchant/" + p.M.ID
-	items := []struct{ path, label, key string }{{"", "portal.takings", "takings"}, {"/orders", "portal.orders", "orders"}}
+	items := []struct{ path, label, key string }{{"", "portal.takings", "takings"}, {"/orders", "portal.orders", "orders"}, {"/disputes", "portal.disputes", "disputes"}}
 	if p.Owner() {
 		items = append(items, []struct{ path, label, key string }{{"/qr", "portal.qr", "qr"}, {"/keys", "portal.keys", "keys"},
 			{"/webhook", "portal.webhook", "webhook"}, {"/settlements", "portal.settlements", "settlements"}, {"/staff", "portal.staff", "staff"}}...)

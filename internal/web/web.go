@@ -138,6 +138,7 @@ func New(opts Options) (http.Handler, error) {
 	a.routesConsole(mux)
 	a.routesConsoleTrust(mux)
 	a.routesInsurance(mux)
+	a.routesDisputes(mux)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
