@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -416,4 +417,77 @@ func TestWebLoginSessionFixation(t *testing.T) {
 	if r, _ := b.get("/app"); r.StatusCode != 200 {
 		t.Errorf("/app after login: %d", r.StatusCode)
 	}
+}
+
+var totpSecretRE = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
+
+// The web app: set up the authenticator app (QR and key), log in from a
+// new browser through the step-up page, revoke that browser from the
+// first one (it is logged out), and read the login history; the operator
+// sees it on the console's user page.
+func TestWebDevicesAndStepUp(t *testing.T) {
+	dsn := stores(t)["sqlite"](t)
+	withOperator(t, dsn)
+	s, clock := startClocked(t, dsn)
+	p := s.newPerson(t, "+8613800138023", "王小明")
+
+	home := newBrowser(t, s.url)
+	home.login(p.phone, testPassword)
+	must200(t, home, "/app/security", `href="/app/security/devices"`, `href="/app/security/logins"`, `href="/app/security/totp"`)
+	must200(t, home, "/app/security/totp", `id="totp-begin"`)
+	resp, body := home.post("/app/security/totp", "/app/security/totp", url.Values{})
+	m := totpSecretRE.FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(body, `id="totp-qr" src="data:image/svg`) {
+		t.Fatalf("set-up page: %d %s", resp.StatusCode, body)
+	}
+	app := newAuthenticator(t, "otpauth://totp/x?secret="+m[1]+"&issuer=ShiLianTong&algorithm=SHA1&digits=6&period=30", clock)
+	if resp, body := home.post("/app/security/totp", "/app/security/totp/confirm", url.Values{"code": {wrongCode(app.next(t))}}); resp.StatusCode != 401 || !strings.Contains(body, "The code is wrong") {
+		t.Errorf("a wrong first code: %d", resp.StatusCode)
+	}
+	if resp, _ := home.post("/app/security/totp", "/app/security/totp/confirm", url.Values{"code": {app.code(t)}}); resp.StatusCode != 303 {
+		t.Fatalf("confirm: %d", resp.StatusCode)
+	}
+	must200(t, home, "/app/security/totp?done=on", `id="totp-on"`, `id="totp-disable"`)
+
+	// A new browser: the password leads to the step-up page.
+	other := newBrowser(t, s.url)
+	if to := other.login(p.phone, testPassword); !strings.HasPrefix(to, "/login/step-up") {
+		t.Fatalf("login from a new browser went to %s", to)
+	}
+	if r, _ := other.get("/app"); r.StatusCode != 303 {
+		t.Errorf("logged in before the step-up: %d", r.StatusCode)
+	}
+	must200(t, other, "/login/step-up?next=%2Fapp", `id="step-up-submit"`)
+	if resp, body := other.post("/login/step-up?next=%2Fapp", "/login/step-up", url.Values{"code": {wrongCode(app.next(t))}, "next": {"/app"}}); resp.StatusCode != 401 || !strings.Contains(body, `id="step-up-submit"`) {
+		t.Errorf("a wrong code: %d", resp.StatusCode)
+	}
+	resp, _ = other.post("/login/step-up?next=%2Fapp", "/login/step-up", url.Values{"code": {app.code(t)}, "next": {"/app"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/app" {
+		t.Fatalf("step-up: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	must200(t, other, "/app")
+	// Known now: the next login needs no step-up.
+	other.post("/app/settings", "/logout", url.Values{})
+	if to := other.login(p.phone, testPassword); to != "/app" {
+		t.Errorf("the second login from that browser went to %s", to)
+	}
+
+	// Revoke it from the first browser: it is logged out at once.
+	ds := s.must(t, 200, "GET", "/v1/me/devices", p.token, nil)["devices"].([]any)
+	if len(ds) != 3 {
+		t.Fatalf("devices %v", ds)
+	}
+	id := ds[0].(map[string]any)["id"].(string) // the last seen: the other browser
+	must200(t, home, "/app/security/devices", "/app/security/devices/"+id+"/revoke")
+	if resp, _ := home.post("/app/security/devices", "/app/security/devices/"+id+"/revoke", url.Values{}); resp.StatusCode != 303 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	if r, _ := other.get("/app"); r.StatusCode != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/login") {
+		t.Errorf("the revoked browser: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	must200(t, home, "/app/security/logins", "login-step_up_passed", "login-step_up_required", "login-step_up_failed", "Confirmed and logged in")
+
+	op := newBrowser(t, s.url)
+	op.login(operatorPhone, operatorPassword)
+	must200(t, op, "/console/users/"+p.id, `id="user-logins"`, "login-step_up_passed", `id="user-devices"`)
 }

@@ -71,10 +71,10 @@ func TestTOTPURI(t *testing.T) {
 
 func TestNameFromUserAgent(t *testing.T) {
 	for ua, want := range map[string]string{
-		"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36": "Chrome on Android",
+		"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36":                       "Chrome on Android",
 		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1": "Safari on iPhone",
-		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0": "Edge on Windows",
-		"Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.49 Chrome/116.0 Mobile Safari/537.36": "WeChat on Android",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0":                   "Edge on Windows",
+		"Mozilla/5.0 (Linux; Android 13) MicroMessenger/8.0.49 Chrome/116.0 Mobile Safari/537.36":                                                 "WeChat on Android",
 		"Go-http-client/1.1": "Go-http-client/1.1",
 		"":                   "Unknown device",
 	} {
