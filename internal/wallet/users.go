@@ -255,13 +255,6 @@ func clipString(s string, n int) string {
 	return s[:n]
 }
 
-func orUnknown(s string) string {
-	if s == "" {
-		return "an unknown device"
-	}
-	return s
-}
-
 func sortStrings(s []string) { sort.Strings(s) }
 
 // Languages are the languages the wallet speaks, as BCP 47 tags.
