@@ -211,10 +211,7 @@ func (s *Service) deviceFor(ctx context.Context, u User, hint DeviceHint) (d Dev
 	if validDeviceToken(token) {
 		d, err := s.store.DeviceByToken(ctx, u.ID, tokenHash(token))
 		switch {
-		case err == nil && d.RevokedAt.IsZero():
-			if hint.Name != "" {
-				d.Name = name
-			}
+		case err == nil && d.RevokedAt.IsZero(): // its name stays the one it was first seen with
 			return d, token, false, nil
 		case err == nil: // revoked: never again
 			token = ""
