@@ -79,6 +79,7 @@ func New(opts Options) (http.Handler, huma.API) {
 		registerBank(a, opts.Wallet)
 		registerMerchants(a, opts.Wallet)
 		registerPasskeys(a, opts.Wallet)
+		registerDevices(a, opts.Wallet)
 	}
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -48,6 +48,7 @@ type TransferBody struct {
 	PIN      string             `json:"pin,omitempty" maxLength:"16" doc:"The payment PIN; omit for a password-free payment within your limits."`
 	Note     string             `json:"note,omitempty" maxLength:"160" doc:"At most 40 characters." example:"午饭"`
 	Passkey  *PasskeyCredential `json:"passkey,omitempty" doc:"A passkey assertion in place of the PIN (POST /v1/payments/passkey/begin with this transfer and Idempotency-Key)."`
+	TOTP     string             `json:"totp,omitempty" maxLength:"16" doc:"A code of the authenticator app in place of the PIN, for a payment risk control asks to confirm (otherwise totp_not_needed)."`
 }
 
 // ReceiptView is a completed transfer.
@@ -223,7 +224,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 		}
 		sess, _ := ctx.Value(sessionKey).(wallet.Session)
 		r, err := w.Transfer(ctx, userFrom(ctx), wallet.P2PRequest{To: in.Body.To, Amount: in.Body.Amount, Currency: in.Body.Currency,
-			PIN: in.Body.PIN, Passkey: in.Body.Passkey.raw(), Note: in.Body.Note, IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
+			PIN: in.Body.PIN, Passkey: in.Body.Passkey.raw(), TOTP: in.Body.TOTP, Note: in.Body.Note, IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
 		if err != nil {
 			return nil, err
 		}

@@ -156,25 +156,21 @@ func registerPasskeys(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "finishPasskeyLogin", Method: http.MethodPost, Path: "/v1/sessions/passkey/finish", Tags: []string{accountTag, passkeyTag},
 		Summary: "Log in with a passkey: send the assertion", DefaultStatus: http.StatusCreated,
-		Description: "Opens a session as POST /v1/sessions does. The signature counter must go up (passkey_sign_count); a challenge answers once (passkey_replayed).",
+		Description: "Opens a session as POST /v1/sessions does; a passkey is more than a password, so its device becomes trusted (no step-up). The signature counter must go up (passkey_sign_count); a challenge answers once (passkey_replayed).",
 		Errors:      []int{http.StatusUnauthorized, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
 		UserAgent string `header:"User-Agent"`
 		Body      struct {
-			Credential PasskeyCredential `json:"credential"`
+			Credential  PasskeyCredential `json:"credential"`
+			DeviceToken string            `json:"device_token,omitempty" maxLength:"100" doc:"As in POST /v1/sessions."`
+			DeviceName  string            `json:"device_name,omitempty" maxLength:"160"`
 		}
 	}) (*loginOutput, error) {
-		token, sess, err := w.FinishPasskeyLogin(ctx, in.Body.Credential.raw(), in.UserAgent)
+		r, err := w.FinishPasskeyLogin(ctx, in.Body.Credential.raw(), wallet.DeviceHint{Token: in.Body.DeviceToken, Name: in.Body.DeviceName, Client: in.UserAgent})
 		if err != nil {
 			return nil, err
 		}
-		u, _, err := w.Authenticate(ctx, token)
-		if err != nil {
-			return nil, err
-		}
-		out := &loginOutput{}
-		out.Body.Token, out.Body.Session, out.Body.User = token, sessionView(sess, sess.ID), userView(u)
-		return out, nil
+		return loginView(ctx, w, r)
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "beginPasskeyPayment", Method: http.MethodPost, Path: "/v1/payments/passkey/begin", Tags: []string{payTag, passkeyTag},

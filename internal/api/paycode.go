@@ -15,7 +15,7 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "enrollPaycode", Method: http.MethodPost, Path: "/v1/me/paycode/enroll", Tags: []string{payTag},
 		Summary:     "Enrol this device for payment codes (付款码)",
-		Description: "The payment PIN confirms it. The answer's secret is shown once: the app keeps it and derives a new 18-digit code every minute, offline (RFC 6238 time steps, see pkg/paycode).",
+		Description: "The payment PIN confirms it; revoking the session's device (DELETE /v1/me/devices/{id}) revokes it. The answer's secret is shown once: the app keeps it and derives a new 18-digit code every minute, offline (RFC 6238 time steps, see pkg/paycode).",
 		Security:    sessionOnly, DefaultStatus: http.StatusCreated,
 		Errors: []int{http.StatusUnauthorized, http.StatusLocked, http.StatusConflict},
 	}, wrap(func(ctx context.Context, in *struct {
@@ -23,7 +23,8 @@ func registerPaycode(a huma.API, w *wallet.Service) {
 			PIN string `json:"pin" maxLength:"16"`
 		}
 	}) (*enrolmentOutput, error) {
-		e, err := w.EnrollPaycode(ctx, userFrom(ctx), in.Body.PIN)
+		sess, _ := ctx.Value(sessionKey).(wallet.Session)
+		e, err := w.EnrollPaycode(ctx, userFrom(ctx), sess.DeviceID, in.Body.PIN)
 		if err != nil {
 			return nil, err
 		}

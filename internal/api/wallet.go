@@ -125,14 +125,17 @@ type RegisterRequest struct {
 
 // LoginRequest is the body of POST /v1/sessions.
 type LoginRequest struct {
-	Phone    string `json:"phone" maxLength:"32" example:"+8613800138000"`
-	Password string `json:"password" maxLength:"256"`
+	Phone       string `json:"phone" maxLength:"32" example:"+8613800138000"`
+	Password    string `json:"password" maxLength:"256"`
+	DeviceToken string `json:"device_token,omitempty" maxLength:"100" doc:"The device_token an earlier login on this device returned; omit on a new device (one is made)."`
+	DeviceName  string `json:"device_name,omitempty" maxLength:"160" doc:"What to call this device (\"Wang's phone\"); by default a name from the User-Agent."`
 }
 
 // SessionView is a login session.
 type SessionView struct {
 	ID        string    `json:"id"`
 	Client    string    `json:"client"`
+	DeviceID  string    `json:"device_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Current   bool      `json:"current,omitempty"`
@@ -140,10 +143,25 @@ type SessionView struct {
 
 type loginOutput struct {
 	Body struct {
-		Token   string      `json:"token" doc:"Send as Authorization: Bearer <token>. Shown once."`
-		Session SessionView `json:"session"`
-		User    User        `json:"user"`
+		Token       string      `json:"token" doc:"Send as Authorization: Bearer <token>. Shown once."`
+		Session     SessionView `json:"session"`
+		User        User        `json:"user"`
+		Device      DeviceView  `json:"device"`
+		DeviceToken string      `json:"device_token,omitempty" doc:"Keep it and send it with every login from this device (device_token): a known device needs no step-up."`
 	}
+}
+
+// loginView is a login's answer; token authenticates the user again
+// (their profile as it is now).
+func loginView(ctx context.Context, w *wallet.Service, r wallet.LoginResult) (*loginOutput, error) {
+	u, _, err := w.Authenticate(ctx, r.Token)
+	if err != nil {
+		return nil, err
+	}
+	out := &loginOutput{}
+	out.Body.Token, out.Body.Session, out.Body.User = r.Token, sessionView(r.Session, r.Session.ID), userView(u)
+	out.Body.Device, out.Body.DeviceToken = deviceView(r.Device, r.Session.DeviceID), r.DeviceToken
+	return out, nil
 }
 
 func registerAccount(a huma.API, w *wallet.Service) {
@@ -162,22 +180,20 @@ func registerAccount(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/v1/sessions", Tags: []string{accountTag},
 		Summary: "Log in: returns a session token", DefaultStatus: http.StatusCreated,
-		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+		Description: "The login names its device with device_token (from an earlier login; without one a new device is made). " +
+			"From a device that is not trusted, a user with a passkey or an authenticator app gets 401 step_up_required with " +
+			"step_up_token, methods, device_id and device_token: finish with POST /v1/login/step-up. Five wrong passwords in 15 minutes: 423 too_many_logins.",
+		Errors: []int{http.StatusUnauthorized, http.StatusLocked, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
 		UserAgent string `header:"User-Agent"`
 		Body      LoginRequest
 	}) (*loginOutput, error) {
-		token, sess, err := w.Login(ctx, in.Body.Phone, in.Body.Password, in.UserAgent)
+		r, err := w.Login(ctx, wallet.LoginRequest{Phone: in.Body.Phone, Password: in.Body.Password,
+			Device: wallet.DeviceHint{Token: in.Body.DeviceToken, Name: in.Body.DeviceName, Client: in.UserAgent}})
 		if err != nil {
 			return nil, err
 		}
-		u, _, err := w.Authenticate(ctx, token)
-		if err != nil {
-			return nil, err
-		}
-		out := &loginOutput{}
-		out.Body.Token, out.Body.Session, out.Body.User = token, sessionView(sess, sess.ID), userView(u)
-		return out, nil
+		return loginView(ctx, w, r)
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "logout", Method: http.MethodDelete, Path: "/v1/sessions/current", Tags: []string{accountTag},
@@ -270,7 +286,7 @@ func registerAccount(a huma.API, w *wallet.Service) {
 }
 
 func sessionView(s wallet.Session, current string) SessionView {
-	return SessionView{ID: s.ID, Client: s.Client, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Current: s.ID == current}
+	return SessionView{ID: s.ID, Client: s.Client, DeviceID: s.DeviceID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, Current: s.ID == current}
 }
 
 func registerPayees(a huma.API, w *wallet.Service) {

@@ -126,6 +126,8 @@ func TestAccessMatrix(t *testing.T) {
 var publicOps = map[string]bool{
 	"healthz": true, "readyz": true, "register": true, "login": true,
 	"beginPasskeyLogin": true, "finishPasskeyLogin": true,
+	// Finishing a login from a new device: the step-up token is the credential.
+	"stepUp": true, "beginStepUpPasskey": true,
 	// The log is for anyone to audit; a leaf is found by its transfer's
 	// id, which only the parties to the transfer are given.
 	"logCheckpoint": true, "logKey": true, "logLeaf": true, "logInclusion": true, "logConsistency": true,

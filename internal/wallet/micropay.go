@@ -52,8 +52,9 @@ type Enrolment struct {
 }
 
 // EnrollPaycode enrols the user's device: the PIN confirms it. The secret
-// is sealed at rest.
-func (s *Service) EnrollPaycode(ctx context.Context, u User, pin string) (Enrolment, error) {
+// is sealed at rest. deviceID is the login device of the session that
+// enrols it (revoking that device revokes this enrolment); "" for none.
+func (s *Service) EnrollPaycode(ctx context.Context, u User, deviceID, pin string) (Enrolment, error) {
 	if err := s.verifyPIN(ctx, u, pin); err != nil {
 		return Enrolment{}, err
 	}
@@ -72,14 +73,14 @@ func (s *Service) EnrollPaycode(ctx context.Context, u User, pin string) (Enrolm
 		if err != nil {
 			return Enrolment{}, err
 		}
-		err = s.store.CreatePaycodeDevice(ctx, PaycodeDevice{Number: n, UserID: u.ID, Secret: sealed, Status: "active", CreatedAt: s.now().UTC()})
+		err = s.store.CreatePaycodeDevice(ctx, PaycodeDevice{Number: n, UserID: u.ID, Secret: sealed, Status: "active", CreatedAt: s.now().UTC(), DeviceID: deviceID})
 		if errors.Is(err, ErrDuplicate) {
 			continue // that number is taken: draw another
 		}
 		if err != nil {
 			return Enrolment{}, fmt.Errorf("enrol device: %w", err)
 		}
-		s.audit(ctx, u.ID, "paycode_device_enrolled", u.ID, fmt.Sprintf("device %d", n))
+		s.audit(ctx, u.ID, "paycode_device_enrolled", u.ID, fmt.Sprintf("device %d; login device %s", n, deviceID))
 		return Enrolment{Device: n, Secret: b32}, nil
 	}
 	return Enrolment{}, errors.New("enrol device: no free device number")

@@ -389,32 +389,38 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, phone string) (PasskeyO
 
 // FinishPasskeyLogin verifies the assertion and opens a session, as Login
 // does.
-func (s *Service) FinishPasskeyLogin(ctx context.Context, response []byte, client string) (token string, sess Session, err error) {
+func (s *Service) FinishPasskeyLogin(ctx context.Context, response []byte, device DeviceHint) (LoginResult, error) {
+	token, sess, err := s.finishPasskeyLogin(ctx, response, device)
+	return LoginResult{Token: token, Session: sess.Session, Device: sess.Device, DeviceToken: sess.DeviceToken}, err
+}
+
+func (s *Service) finishPasskeyLogin(ctx context.Context, response []byte, device DeviceHint) (token string, sess LoginResult, err error) {
+	client := device.Client
 	if err := s.passkeysOn(); err != nil {
-		return "", Session{}, err
+		return "", LoginResult{}, err
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
 	if err != nil {
-		return "", Session{}, passkeyInvalid(err)
+		return "", LoginResult{}, passkeyInvalid(err)
 	}
 	_, sd, err := s.takeChallenge(ctx, parsed.Response.CollectedClientData.Challenge, passkeyLogin)
 	if err != nil {
-		return "", Session{}, err
+		return "", LoginResult{}, err
 	}
 	pk, err := s.store.PasskeyByID(ctx, base64.RawURLEncoding.EncodeToString(parsed.RawID))
 	if errors.Is(err, ErrNotFound) {
-		return "", Session{}, newError(KindUnauthorized, CodePasskeyInvalid, "this passkey is not registered (it may have been removed)")
+		return "", LoginResult{}, newError(KindUnauthorized, CodePasskeyInvalid, "this passkey is not registered (it may have been removed)")
 	}
 	if err != nil {
-		return "", Session{}, fmt.Errorf("passkey login: %w", err)
+		return "", LoginResult{}, fmt.Errorf("passkey login: %w", err)
 	}
 	u, err := s.store.UserByID(ctx, pk.UserID)
 	if err != nil {
-		return "", Session{}, fmt.Errorf("passkey login: %w", err)
+		return "", LoginResult{}, fmt.Errorf("passkey login: %w", err)
 	}
 	wu, _, err := s.webauthnUser(ctx, u)
 	if err != nil {
-		return "", Session{}, err
+		return "", LoginResult{}, err
 	}
 	var cred *webauthn.Credential
 	if len(sd.UserID) > 0 {
@@ -429,13 +435,21 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, response []byte, clien
 	}
 	if err != nil {
 		s.audit(ctx, "", "login_failed", u.ID, "passkey does not verify")
-		return "", Session{}, passkeyInvalid(err)
+		s.loginEvent(ctx, u.ID, LoginFailed, "passkey", "", client)
+		return "", LoginResult{}, passkeyInvalid(err)
 	}
 	if err := s.usePasskey(ctx, cred, parsed.Response.AuthenticatorData.Counter); err != nil {
 		s.audit(ctx, "", "login_failed", u.ID, "passkey counter did not increase")
-		return "", Session{}, err
+		s.loginEvent(ctx, u.ID, LoginFailed, "passkey", "", client)
+		return "", LoginResult{}, err
 	}
-	return s.openSession(ctx, u, client, "passkey "+pk.ID)
+	// A passkey is more than a password: its device is trusted.
+	d, dtoken, fresh, err := s.deviceFor(ctx, u, device)
+	if err != nil {
+		return "", LoginResult{}, err
+	}
+	res, err := s.openOnDevice(ctx, u, d, dtoken, fresh, client, "passkey "+pk.ID, LoginSucceeded)
+	return res.Token, res, err
 }
 
 // PaymentToConfirm names the payment a passkey is to confirm: a transfer,
@@ -608,7 +622,7 @@ func (s *Service) verifyPaymentPasskey(ctx context.Context, u User, response []b
 
 // openSession opens a session for a user who proved who they are; method
 // says how, for the audit trail.
-func (s *Service) openSession(ctx context.Context, u User, client, method string) (string, Session, error) {
+func (s *Service) openSession(ctx context.Context, u User, client, method, deviceID string) (string, Session, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", Session{}, fmt.Errorf("login: %w", err)
@@ -616,15 +630,74 @@ func (s *Service) openSession(ctx context.Context, u User, client, method string
 	token := "slt_" + base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now().UTC()
 	sess := Session{ID: ledger.NewID().String(), UserID: u.ID, TokenHash: tokenHash(token),
-		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL), Client: clipString(client, 200)}
+		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL), Client: clipString(client, 200), DeviceID: deviceID}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", Session{}, fmt.Errorf("login: %w", err)
 	}
-	details := "session " + sess.ID
+	details := "session " + sess.ID + "; device " + deviceID
 	if method != "" {
 		details += "; method " + method
 	}
 	s.audit(ctx, u.ID, "login", u.ID, details)
-	s.notify(u.ID, "new_login", "New login", fmt.Sprintf("Your account was logged in from %s. If this was not you, change your password.", orUnknown(sess.Client)))
 	return token, sess, nil
+}
+
+// passkeyStepUp is the purpose of a step-up's passkey challenge.
+const passkeyStepUp = "step_up"
+
+// BeginStepUpPasskey returns the options to answer a step-up (a login
+// from a new device) with one of the user's passkeys.
+func (s *Service) BeginStepUpPasskey(ctx context.Context, token string) (PasskeyOptions, error) {
+	if err := s.passkeysOn(); err != nil {
+		return PasskeyOptions{}, err
+	}
+	st, u, _, err := s.stepUp(ctx, token)
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	wu, _, err := s.webauthnUser(ctx, u)
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	if len(wu.creds) == 0 {
+		return PasskeyOptions{}, newError(KindConflict, CodeStepUpNoPasskeys, "you have no passkey; use the code of your authenticator app")
+	}
+	assertion, sd, err := s.rp.BeginLogin(wu)
+	if err != nil {
+		return PasskeyOptions{}, fmt.Errorf("begin passkey step-up: %w", err)
+	}
+	exp, err := s.saveChallenge(ctx, PasskeyChallenge{Purpose: passkeyStepUp, UserID: u.ID, SessionID: st.ID}, sd)
+	if err != nil {
+		return PasskeyOptions{}, err
+	}
+	return options(assertion, exp)
+}
+
+// verifyStepUpPasskey checks a passkey assertion answering a step-up's
+// challenge: once, for that step-up, by the user's passkey, its counter
+// going up.
+func (s *Service) verifyStepUpPasskey(ctx context.Context, u User, st StepUp, response []byte) error {
+	if err := s.passkeysOn(); err != nil {
+		return err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
+	if err != nil {
+		return passkeyInvalid(err)
+	}
+	c, sd, err := s.takeChallenge(ctx, parsed.Response.CollectedClientData.Challenge, passkeyStepUp)
+	if err != nil {
+		return err
+	}
+	if c.UserID != u.ID || c.SessionID != st.ID {
+		return newError(KindUnauthorized, CodePasskeyChallenge, "this passkey challenge was given for another login; begin again")
+	}
+	wu, _, err := s.webauthnUser(ctx, u)
+	if err != nil {
+		return err
+	}
+	cred, err := s.rp.ValidateLogin(wu, sd, parsed)
+	if err != nil {
+		return passkeyInvalid(err)
+	}
+	return s.usePasskey(ctx, cred, parsed.Response.AuthenticatorData.Counter)
 }

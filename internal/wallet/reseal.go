@@ -14,10 +14,11 @@ const (
 	SealedMerchantKey = "merchant_key"
 	SealedPaycode     = "paycode"
 	SealedWebhook     = "webhook"
+	SealedTOTP        = "totp"
 )
 
 // SealedKinds lists every kind of sealed value.
-var SealedKinds = []string{SealedCard, SealedIdentity, SealedMerchantKey, SealedPaycode, SealedWebhook}
+var SealedKinds = []string{SealedCard, SealedIdentity, SealedMerchantKey, SealedPaycode, SealedWebhook, SealedTOTP}
 
 // SealedValue is a stored sealed value with what identifies its row and
 // the additional data it is bound to.

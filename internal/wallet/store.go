@@ -61,6 +61,7 @@ type Session struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	Client    string // the user agent, for the list of sessions
+	DeviceID  string // the device it was opened on ("" for sessions older than devices)
 }
 
 // WalletAccount ties a user's wallet in one currency to its ledger account.
@@ -185,6 +186,9 @@ type PaycodeDevice struct {
 	Status      string // active, revoked
 	LastCounter int64
 	CreatedAt   time.Time
+	// DeviceID is the login device (devices.go) whose session enrolled it;
+	// revoking that device revokes this. "" for older enrolments.
+	DeviceID string
 }
 
 // MerchantRefund is a refund of (part of) a paid order.
@@ -391,4 +395,5 @@ type Store interface {
 	ConsoleStore
 	PasskeyStore
 	DisputeStore
+	DeviceStore
 }

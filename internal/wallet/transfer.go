@@ -18,11 +18,14 @@ import (
 
 // P2PRequest is a transfer from the caller to another user.
 type P2PRequest struct {
-	To             string // the payee: mobile number, user id, or receive-code payload
-	Amount         int64  // minor units
-	Currency       string
-	PIN            string // empty: a password-free payment
-	Passkey        []byte // a passkey assertion (JSON) in place of the PIN (BeginPasskeyPayment)
+	To       string // the payee: mobile number, user id, or receive-code payload
+	Amount   int64  // minor units
+	Currency string
+	PIN      string // empty: a password-free payment
+	Passkey  []byte // a passkey assertion (JSON) in place of the PIN (BeginPasskeyPayment)
+	// TOTP is an authenticator-app code in place of the PIN, for a payment
+	// risk control challenges (totp.go).
+	TOTP           string
 	Note           string
 	IdempotencyKey string    // the client's key; the same key and body move money once
 	SessionStarted time.Time // when the payer's device logged in (risk: new device)
@@ -194,9 +197,13 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 		return Receipt{}, err
 	}
 	var passwordFree bool
-	if len(req.Passkey) > 0 {
+	switch {
+	case len(req.Passkey) > 0:
 		err = s.verifyPaymentPasskey(ctx, payer, req.Passkey, p2pBinding(payer.ID, payee.ID, req.Amount, req.Currency, note, req.IdempotencyKey))
-	} else {
+	case req.TOTP != "" && req.PIN == "":
+		err = s.confirmWithTOTP(ctx, payer, risk.Event{Kind: "p2p", UserID: payer.ID, UserSince: payer.CreatedAt, SessionStarted: req.SessionStarted,
+			Amount: req.Amount, Currency: req.Currency, Counterparty: payee.ID, At: s.now()}, req.TOTP)
+	default:
 		passwordFree, err = s.authorize(ctx, payer, req.PIN, req.Amount, req.Currency)
 	}
 	if err != nil {

@@ -120,39 +120,46 @@ func (s *Service) newWalletAccount(ctx context.Context, userID, cur string) (Wal
 	return w, nil
 }
 
-// Login checks the credentials and opens a session; it returns the token,
-// which is shown once and never stored.
-func (s *Service) Login(ctx context.Context, phone, password, client string) (token string, sess Session, err error) {
+// Login checks the credentials and opens a session on the device the
+// login names (devices.go); it returns the token, which is shown once and
+// never stored. A device that is not trusted, of a user who has a second
+// factor, gets step_up_required instead (StepUp finishes that login).
+// Every attempt on a registered number is in the user's login history.
+func (s *Service) Login(ctx context.Context, r LoginRequest) (LoginResult, error) {
 	wrong := newError(KindUnauthorized, CodeInvalidCredentials, "the mobile number or the password is wrong")
-	p, err := NormalizePhone(phone)
+	p, err := NormalizePhone(r.Phone)
 	if err != nil {
-		return "", Session{}, wrong
+		return LoginResult{}, wrong
 	}
 	// Guessing a password is stopped after LoginFailuresAllowed wrong ones
 	// in the window, whichever client (web app or API) the guesses use;
 	// then even the right password waits, so guesses learn nothing.
 	if ok, wait := s.loginFails.Allowed(p); !ok {
-		return "", Session{}, newError(KindLocked, CodeTooManyLogins, "too many wrong passwords for this number; try again in %d minutes",
+		if u, err := s.store.UserByPhone(ctx, p); err == nil {
+			s.loginEvent(ctx, u.ID, LoginThrottled, "password", "", r.Device.Client)
+		}
+		return LoginResult{}, newError(KindLocked, CodeTooManyLogins, "too many wrong passwords for this number; try again in %d minutes",
 			int(wait/time.Minute)+1).with("retry_after_seconds", int(wait/time.Second)+1)
 	}
 	u, err := s.store.UserByPhone(ctx, p)
 	if errors.Is(err, ErrNotFound) {
 		// Spend the same time as a real check, so that timing does not
 		// tell which numbers are registered.
-		checkSecret(password, dummyHash)
+		checkSecret(r.Password, dummyHash)
 		s.loginFails.Add(p)
-		return "", Session{}, wrong
+		return LoginResult{}, wrong
 	}
 	if err != nil {
-		return "", Session{}, fmt.Errorf("login: %w", err)
+		return LoginResult{}, fmt.Errorf("login: %w", err)
 	}
-	if !checkSecret(password, u.PasswordHash) {
+	if !checkSecret(r.Password, u.PasswordHash) {
 		s.loginFails.Add(p)
 		s.audit(ctx, "", "login_failed", u.ID, "wrong password")
-		return "", Session{}, wrong
+		s.loginEvent(ctx, u.ID, LoginWrongPassword, "password", "", r.Device.Client)
+		return LoginResult{}, wrong
 	}
 	s.loginFails.Reset(p)
-	return s.openSession(ctx, u, client, "")
+	return s.loginOnDevice(ctx, u, r.Device)
 }
 
 // Login throttling (per mobile number, per server process).
@@ -246,13 +253,6 @@ func clipString(s string, n int) string {
 		n--
 	}
 	return s[:n]
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "an unknown device"
-	}
-	return s
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

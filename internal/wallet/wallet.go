@@ -94,9 +94,11 @@ type Service struct {
 	cache    *caches
 	// loginFails counts wrong passwords per account (every client's logins).
 	loginFails *ratelimit.Limiter
-	inbox      *outbox
-	codes      *receivecode.Codec
-	rp         *webauthn.WebAuthn // passkeys
+	// totpFails counts wrong authenticator-app codes per user.
+	totpFails *ratelimit.Limiter
+	inbox     *outbox
+	codes     *receivecode.Codec
+	rp        *webauthn.WebAuthn // passkeys
 }
 
 // New returns the wallet service and creates the system accounts it needs
@@ -123,7 +125,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{loginFails: ratelimit.New(LoginFailuresAllowed, LoginFailureWindow), rp: rp, cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
+	s := &Service{loginFails: ratelimit.New(LoginFailuresAllowed, LoginFailureWindow), totpFails: ratelimit.New(TOTPFailuresAllowed, TOTPFailureWindow), rp: rp, cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
 		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store), cache: newCaches()}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err

@@ -52,24 +52,41 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.loginIP.Add(ip)
-	token, _, err := a.w.Login(r.Context(), r.PostFormValue("phone"), r.PostFormValue("password"), clip(r.UserAgent(), 200))
+	res, err := a.w.Login(r.Context(), wallet.LoginRequest{Phone: r.PostFormValue("phone"), Password: r.PostFormValue("password"), Device: a.deviceHint(r)})
 	if err != nil {
-		if e, ok := wallet.AsError(err); ok && e.Code == wallet.CodeInvalidCredentials {
+		e, ok := wallet.AsError(err)
+		if ok && e.Code == wallet.CodeInvalidCredentials {
 			a.loginAccount.Add(account)
+		}
+		if ok && e.Code == wallet.CodeStepUpRequired {
+			a.loginAccount.Reset(account)
+			a.startStepUp(w, r, e, next)
+			return
 		}
 		a.formError(w, r, "login", v, err)
 		return
 	}
 	a.loginAccount.Reset(account)
-	setSessionCookie(w, r, token)
-	a.useUserLang(w, r, token)
-	if r.PostFormValue("next") == "" || next == "/app" {
-		// Operators land on the console.
-		if u, _, err := a.w.Authenticate(r.Context(), token); err == nil && u.Role == wallet.RoleOperator {
+	http.Redirect(w, r, a.loggedIn(w, r, res, next, r.PostFormValue("next") == ""), http.StatusSeeOther)
+}
+
+// loggedIn sets the cookies of a new session: the session, the device,
+// a fresh CSRF seed (nothing planted before the login outlives it) and
+// the user's language; it returns where to go next (operators land on
+// the console).
+func (a *App) loggedIn(w http.ResponseWriter, r *http.Request, res wallet.LoginResult, next string, noNext bool) string {
+	if res.DeviceToken != "" {
+		setDeviceCookie(w, r, res.DeviceToken)
+	}
+	setSessionCookie(w, r, res.Token)
+	a.csrf.rotate(w, r)
+	a.useUserLang(w, r, res.Token)
+	if noNext || next == "/app" {
+		if u, _, err := a.w.Authenticate(r.Context(), res.Token); err == nil && u.Role == wallet.RoleOperator {
 			next = "/console"
 		}
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return next
 }
 
 func (a *App) tooMany(w http.ResponseWriter, r *http.Request, v *view, wait time.Duration) {
@@ -101,12 +118,13 @@ func (a *App) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.signupIP.Add(ip)
-	token, _, err := a.w.Login(r.Context(), r.PostFormValue("phone"), r.PostFormValue("password"), clip(r.UserAgent(), 200))
+	res, err := a.w.Login(r.Context(), wallet.LoginRequest{Phone: r.PostFormValue("phone"), Password: r.PostFormValue("password"), Device: a.deviceHint(r)})
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	setSessionCookie(w, r, token)
+	token := res.Token
+	a.loggedIn(w, r, res, "/app", false)
 	// The language chosen on the sign-up page is the new user's.
 	if u, _, err := a.w.Authenticate(r.Context(), token); err == nil {
 		_ = a.w.SetLanguage(r.Context(), u, requestLang(r).String())

@@ -94,6 +94,8 @@ type consoleUserData struct {
 	U         wallet.User
 	Balances  []wallet.Balance
 	Merchants []wallet.Membership
+	Devices   []wallet.Device
+	Logins    []wallet.LoginEvent
 }
 
 func (a *App) consoleUser(w http.ResponseWriter, r *http.Request) {
@@ -112,6 +114,16 @@ func (a *App) consoleUser(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	ds, err := a.w.Devices(r.Context(), u)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	ls, err := a.w.LoginHistory(r.Context(), u.ID, 50)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	v := a.consoleView(w, r, "console.user", "users")
 	switch r.URL.Query().Get("done") {
 	case "frozen":
@@ -119,7 +131,7 @@ func (a *App) consoleUser(w http.ResponseWriter, r *http.Request) {
 	case "unfrozen":
 		v.Notice = v.T("console.unfrozen_done")
 	}
-	v.D = consoleUserData{U: u, Balances: bs, Merchants: ms}
+	v.D = consoleUserData{U: u, Balances: bs, Merchants: ms, Devices: ds, Logins: ls}
 	a.render(w, r, http.StatusOK, "console_user", v)
 }
 

@@ -114,16 +114,11 @@ func (a *App) passkeyLoginBegin(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) passkeyLoginFinish(w http.ResponseWriter, r *http.Request) {
 	a.loginIP.Add(clientIP(r))
-	token, _, err := a.w.FinishPasskeyLogin(r.Context(), []byte(r.PostFormValue("credential")), clip(r.UserAgent(), 200))
+	res, err := a.w.FinishPasskeyLogin(r.Context(), []byte(r.PostFormValue("credential")), a.deviceHint(r))
 	if err != nil {
 		a.passkeyJSON(w, r, nil, err)
 		return
 	}
-	setSessionCookie(w, r, token)
-	a.useUserLang(w, r, token)
-	next := safeNext(r.PostFormValue("next"))
-	if u, _, err := a.w.Authenticate(r.Context(), token); err == nil && u.Role == wallet.RoleOperator && next == "/app" {
-		next = "/console"
-	}
+	next := a.loggedIn(w, r, res, safeNext(r.PostFormValue("next")), false)
 	a.passkeyJSON(w, r, map[string]string{"next": next}, nil)
 }

@@ -58,7 +58,7 @@ func (a *App) paycodePage(w http.ResponseWriter, r *http.Request) {
 // page's script, which keeps it and shows the code.
 func (a *App) enrolPaycode(w http.ResponseWriter, r *http.Request) {
 	v := a.paycodeView(w, r)
-	e, err := a.w.EnrollPaycode(r.Context(), userOf(r), r.PostFormValue("pin"))
+	e, err := a.w.EnrollPaycode(r.Context(), userOf(r), sessionOf(r).DeviceID, r.PostFormValue("pin"))
 	if err != nil {
 		a.formError(w, r, "paycode", v, err)
 		return

@@ -66,6 +66,15 @@ func (c csrf) seed(w http.ResponseWriter, r *http.Request) string {
 	return v
 }
 
+// rotate gives the browser a new CSRF seed (at login: a seed planted
+// before it is not the one after).
+func (c csrf) rotate(w http.ResponseWriter, r *http.Request) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: base64.RawURLEncoding.EncodeToString(b[:]), Path: "/", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
 // valid reports whether a POST carries the token of its cookie.
 func (c csrf) valid(r *http.Request) bool {
 	ck, err := r.Cookie(csrfCookie)

@@ -134,6 +134,7 @@ func New(opts Options) (http.Handler, error) {
 	a.routesAccount(mux)
 	a.routesWallet(mux)
 	a.routesPasskeys(mux)
+	a.routesDevices(mux)
 	a.routesMerchant(mux)
 	a.routesConsole(mux)
 	a.routesConsoleTrust(mux)

@@ -159,8 +159,8 @@ func (s *Store) SetMerchantOrderStatus(ctx context.Context, id, from, to, payerI
 // CreatePaycodeDevice stores an enrolled device; ErrDuplicate if the
 // number is taken.
 func (s *Store) CreatePaycodeDevice(ctx context.Context, d wallet.PaycodeDevice) error {
-	_, err := s.exec(ctx, "INSERT INTO paycode_devices (number, user_id, secret, status, last_counter, created_at) VALUES ($1, $2, $3, $4, 0, $5)",
-		int64(d.Number), d.UserID, d.Secret, d.Status, nanos(d.CreatedAt))
+	_, err := s.exec(ctx, "INSERT INTO paycode_devices (number, user_id, secret, status, last_counter, created_at, device_id) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+		int64(d.Number), d.UserID, d.Secret, d.Status, nanos(d.CreatedAt), d.DeviceID)
 	return s.mapErr("enrol device", err)
 }
 
@@ -168,8 +168,8 @@ func (s *Store) CreatePaycodeDevice(ctx context.Context, d wallet.PaycodeDevice)
 func (s *Store) PaycodeDevice(ctx context.Context, number uint64) (wallet.PaycodeDevice, error) {
 	var d wallet.PaycodeDevice
 	var n, created int64
-	err := s.queryRow(ctx, "SELECT number, user_id, secret, status, last_counter, created_at FROM paycode_devices WHERE number = $1", int64(number)).
-		Scan(&n, &d.UserID, &d.Secret, &d.Status, &d.LastCounter, &created)
+	err := s.queryRow(ctx, "SELECT number, user_id, secret, status, last_counter, created_at, device_id FROM paycode_devices WHERE number = $1", int64(number)).
+		Scan(&n, &d.UserID, &d.Secret, &d.Status, &d.LastCounter, &created, &d.DeviceID)
 	d.Number, d.CreatedAt = uint64(n), fromNanos(created)
 	return d, s.mapErr("device", err)
 }
@@ -177,7 +177,7 @@ func (s *Store) PaycodeDevice(ctx context.Context, number uint64) (wallet.Paycod
 // PaycodeDevices returns a user's active devices, newest first (secrets
 // left out).
 func (s *Store) PaycodeDevices(ctx context.Context, userID string) ([]wallet.PaycodeDevice, error) {
-	rows, err := s.query(ctx, "SELECT number, status, last_counter, created_at FROM paycode_devices WHERE user_id = $1 AND status = 'active' ORDER BY created_at DESC LIMIT 100", userID)
+	rows, err := s.query(ctx, "SELECT number, status, last_counter, created_at, device_id FROM paycode_devices WHERE user_id = $1 AND status = 'active' ORDER BY created_at DESC LIMIT 100", userID)
 	if err != nil {
 		return nil, s.mapErr("devices", err)
 	}
@@ -186,7 +186,7 @@ func (s *Store) PaycodeDevices(ctx context.Context, userID string) ([]wallet.Pay
 	for rows.Next() {
 		d := wallet.PaycodeDevice{UserID: userID}
 		var n, created int64
-		if err := rows.Scan(&n, &d.Status, &d.LastCounter, &created); err != nil {
+		if err := rows.Scan(&n, &d.Status, &d.LastCounter, &created, &d.DeviceID); err != nil {
 			return nil, s.mapErr("devices", err)
 		}
 		d.Number, d.CreatedAt = uint64(n), fromNanos(created)

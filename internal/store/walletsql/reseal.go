@@ -15,6 +15,7 @@ var sealedColumns = map[string]struct{ table, key, column, aad string }{
 	wallet.SealedMerchantKey: {"merchant_keys", "id", "secret", "'merchant-key:' || id"},
 	wallet.SealedPaycode:     {"paycode_devices", "CAST(number AS TEXT)", "secret", "'paycode:' || CAST(number AS TEXT)"},
 	wallet.SealedWebhook:     {"merchant_webhooks", "merchant_id", "secret", "'webhook:' || merchant_id"},
+	wallet.SealedTOTP:        {"user_totp", "user_id", "secret", "'totp:' || user_id"},
 }
 
 // StaleSealed returns up to limit values of a kind sealed with another key

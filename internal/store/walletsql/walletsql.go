@@ -271,19 +271,19 @@ func (s *Store) SetTier(ctx context.Context, userID string, tier wallet.Tier) er
 
 // CreateSession stores a session.
 func (s *Store) CreateSession(ctx context.Context, ss wallet.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (token_hash, id, user_id, created_at, expires_at, client)
-		VALUES ($1, $2, $3, $4, $5, $6)`, ss.TokenHash, ss.ID, ss.UserID, nanos(ss.CreatedAt), nanos(ss.ExpiresAt), ss.Client)
+	_, err := s.exec(ctx, `INSERT INTO sessions (token_hash, id, user_id, created_at, expires_at, client, device_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, ss.TokenHash, ss.ID, ss.UserID, nanos(ss.CreatedAt), nanos(ss.ExpiresAt), ss.Client, ss.DeviceID)
 	return s.mapErr("create session", err)
 }
 
-const sessionColumns = "id, user_id, token_hash, created_at, expires_at, client"
+const sessionColumns = "id, user_id, token_hash, created_at, expires_at, client, device_id"
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanSession(r scanner) (wallet.Session, error) {
 	var ss wallet.Session
 	var created, expires int64
-	err := r.Scan(&ss.ID, &ss.UserID, &ss.TokenHash, &created, &expires, &ss.Client)
+	err := r.Scan(&ss.ID, &ss.UserID, &ss.TokenHash, &created, &expires, &ss.Client, &ss.DeviceID)
 	ss.CreatedAt, ss.ExpiresAt = fromNanos(created), fromNanos(expires)
 	return ss, err
 }

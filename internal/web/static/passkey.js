@@ -100,6 +100,16 @@
     });
   });
 
+  // The step-up page (a login from a new device): confirm with a passkey.
+  document.querySelectorAll('form[data-passkey-stepup]').forEach(function (form) {
+    show(form);
+    form.querySelector('button').addEventListener('click', function () {
+      post('/login/step-up/passkey/begin', form).then(get).then(function (c) {
+        return post('/login/step-up/passkey', form, { credential: credentialJSON(c) });
+      }).then(function (j) { location.assign(j.next); }, function (err) { say(form, err); });
+    });
+  });
+
   // PIN pad pages: pay with a passkey. The options are for this form's
   // payment (amount, payee, key); the assertion goes in its passkey field
   // and the form is posted as with the PIN.
