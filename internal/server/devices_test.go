@@ -22,6 +22,9 @@ type testClock struct{ off atomic.Int64 }
 
 func (c *testClock) Now() time.Time { return time.Now().Add(time.Duration(c.off.Load())) }
 
+// move sets the clock d ahead of real time.
+func (c *testClock) move(d time.Duration) { c.off.Store(int64(d)) }
+
 // nextStep moves the clock to the middle of the next 30-second step.
 func (c *testClock) nextStep() {
 	now := c.Now()

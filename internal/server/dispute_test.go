@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -304,15 +303,10 @@ func TestDisputeInsuranceClaim(t *testing.T) {
 	}
 }
 
-// testClock is the wallet's clock, moved by tests.
-type testClock struct{ offset atomic.Int64 }
-
-func (c *testClock) now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *testClock) move(d time.Duration) { c.offset.Store(int64(d)) }
 func withClock(c *testClock) func(*server.Config) {
 	return func(cfg *server.Config) {
 		lenientRisk(cfg)
-		cfg.Wallet.Now = c.now
+		cfg.Wallet.Now = c.Now
 		cfg.DisputeSweepEvery = 20 * time.Millisecond
 	}
 }
