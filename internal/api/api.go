@@ -76,6 +76,7 @@ func New(opts Options) (http.Handler, huma.API) {
 		registerAccount(a, opts.Wallet)
 		registerMoney(a, opts.Wallet)
 		registerBill(a, opts.Wallet, opts.Log)
+		registerCases(a, opts.Wallet)
 		registerBank(a, opts.Wallet)
 		registerMerchants(a, opts.Wallet)
 		registerPasskeys(a, opts.Wallet)

@@ -29,16 +29,17 @@ type Globals struct {
 type CLI struct {
 	Globals
 
-	Serve   ServeCmd   `cmd:"" help:"Run the server."`
-	Migrate MigrateCmd `cmd:"" help:"Apply database migrations and exit."`
-	Check   CheckCmd   `cmd:"" help:"Recompute every balance from the transfers and verify the ledger's invariants."`
-	Bench   BenchCmd   `cmd:"" help:"Measure the ledger."`
-	Admin   AdminCmd   `cmd:"" help:"Administration: create the first operator."`
-	QR      QRCmd      `cmd:"" name:"qr" help:"Decode and encode EMVCo merchant-presented QR payloads."`
-	Paycode PaycodeCmd `cmd:"" help:"Print a device's payment code (what the wallet app shows at a till)."`
-	Keys    KeysCmd    `cmd:"" help:"The keys that seal card numbers and other secrets at rest."`
-	Verify  VerifyCmd  `cmd:"" help:"Verify the transparency log's checkpoint, inclusion and consistency proofs offline, with only its public key."`
-	Audit   AuditCmd   `cmd:"" help:"Replay the whole transparency log against the ledger's transfers (read-only)."`
+	Serve     ServeCmd     `cmd:"" help:"Run the server."`
+	Migrate   MigrateCmd   `cmd:"" help:"Apply database migrations and exit."`
+	Check     CheckCmd     `cmd:"" help:"Recompute every balance from the transfers and verify the ledger's invariants."`
+	Bench     BenchCmd     `cmd:"" help:"Measure the ledger."`
+	Admin     AdminCmd     `cmd:"" help:"Administration: create the first operator."`
+	QR        QRCmd        `cmd:"" name:"qr" help:"Decode and encode EMVCo merchant-presented QR payloads."`
+	Paycode   PaycodeCmd   `cmd:"" help:"Print a device's payment code (what the wallet app shows at a till)."`
+	Keys      KeysCmd      `cmd:"" help:"The keys that seal card numbers and other secrets at rest."`
+	Verify    VerifyCmd    `cmd:"" help:"Verify the transparency log's checkpoint, inclusion and consistency proofs offline, with only its public key."`
+	Audit     AuditCmd     `cmd:"" help:"Replay the whole transparency log against the ledger's transfers (read-only)."`
+	Screening ScreeningCmd `cmd:"" help:"Sanctions screening: load the lists, screen names."`
 }
 
 // Main runs the command line and returns the process exit code.

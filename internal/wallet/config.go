@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/shiliantong/shiliantong/internal/screening"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/money"
@@ -65,8 +66,18 @@ type Config struct {
 	DisputeReminderBefore     time.Duration
 	DisputeMaxAttachments     int
 	DisputeAttachmentMaxBytes int
+	// ScreeningThreshold is the score (0..1) from which a name matches a
+	// sanctions list entry; zero means screening.DefaultThreshold.
+	ScreeningThreshold float64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+func (c Config) screeningThreshold() float64 {
+	if c.ScreeningThreshold > 0 {
+		return c.ScreeningThreshold
+	}
+	return screening.DefaultThreshold
 }
 
 // DefaultConfig returns limits of the kind a Chinese wallet operator

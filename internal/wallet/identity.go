@@ -57,5 +57,6 @@ func (s *Service) VerifyIdentity(ctx context.Context, u User, r IdentityRequest)
 	if err := s.raiseTier(ctx, u, tier); err != nil {
 		return User{}, err
 	}
+	s.screenUser(ctx, u, "identity", req.Name)
 	return s.store.UserByID(ctx, u.ID)
 }

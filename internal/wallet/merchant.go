@@ -97,6 +97,9 @@ func (s *Service) ApplyMerchant(ctx context.Context, owner User, a MerchantAppli
 	if err := s.store.CreateMerchant(ctx, m); err != nil {
 		return Merchant{}, fmt.Errorf("apply merchant: %w", err)
 	}
+	if _, err := s.screen(ctx, "merchant", m.ID, m.Name, "merchant application", m.Name, m.DisplayName); err != nil {
+		s.log.Warn("screening failed", "merchant", m.ID, "err", err) // approval screens again
+	}
 	return m, nil
 }
 
@@ -111,6 +114,11 @@ func (s *Service) ApproveMerchant(ctx context.Context, id string) (Merchant, err
 	m, err := s.merchant(ctx, id)
 	if err != nil {
 		return Merchant{}, err
+	}
+	if m.Status == "pending" {
+		if err := s.checkMerchantScreening(ctx, m); err != nil {
+			return Merchant{}, err
+		}
 	}
 	acct := merchantAccount(m.ID)
 	res, err := s.ledger.CreateAccounts(ctx, []ledger.Account{{ID: acct, Currency: "CNY", Code: AccountMerchant,

@@ -396,4 +396,5 @@ type Store interface {
 	PasskeyStore
 	DisputeStore
 	DeviceStore
+	CaseStore
 }

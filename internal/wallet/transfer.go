@@ -196,6 +196,9 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	if err != nil {
 		return Receipt{}, err
 	}
+	if err := s.checkPayeeScreening(ctx, payee); err != nil {
+		return Receipt{}, err
+	}
 	var passwordFree bool
 	switch {
 	case len(req.Passkey) > 0:

@@ -101,6 +101,9 @@ func (s *Service) Register(ctx context.Context, r Registration) (User, error) {
 		}
 		return User{}, fmt.Errorf("register: %w", err)
 	}
+	if role == RoleUser && s.screenUser(ctx, u, "registration", u.Name) {
+		u.FrozenAt = s.now().UTC()
+	}
 	return u, nil
 }
 

@@ -99,6 +99,7 @@ type Service struct {
 	inbox     *outbox
 	codes     *receivecode.Codec
 	rp        *webauthn.WebAuthn // passkeys
+	screening screeningState
 }
 
 // New returns the wallet service and creates the system accounts it needs

@@ -54,7 +54,7 @@ func (a *App) consoleView(w http.ResponseWriter, r *http.Request, title, section
 	v := a.newView(w, r, title)
 	v.Context = v.T("console.title")
 	for _, it := range []struct{ href, label, key string }{{"/console", "console.home", "home"}, {"/console/users", "console.users", "users"},
-		{"/console/merchants", "console.merchants", "merchants"}, {"/console/ledger", "console.ledger", "ledger"}, {"/console/disputes", "console.disputes", "disputes"}, {"/console/claims", "console.claims", "claims"}, {"/console/audit", "console.audit", "audit"},
+		{"/console/merchants", "console.merchants", "merchants"}, {"/console/ledger", "console.ledger", "ledger"}, {"/console/disputes", "console.disputes", "disputes"}, {"/console/claims", "console.claims", "claims"}, {"/console/cases", "console.cases", "cases"}, {"/console/audit", "console.audit", "audit"},
 		{"/console/health", "console.health", "health"}} {
 		v.Menu = append(v.Menu, menuItem{Href: it.href, Label: it.label, Current: it.key == section})
 	}

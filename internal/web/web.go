@@ -138,6 +138,7 @@ func New(opts Options) (http.Handler, error) {
 	a.routesMerchant(mux)
 	a.routesConsole(mux)
 	a.routesConsoleTrust(mux)
+	a.routesConsoleCases(mux)
 	a.routesInsurance(mux)
 	a.routesDisputes(mux)
 

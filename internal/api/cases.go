@@ -1,0 +1,174 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/shiliantong/shiliantong/internal/wallet"
+)
+
+const casesTag = "Compliance review"
+
+// CaseView is an item of the compliance review queue.
+type CaseView struct {
+	ID          string          `json:"id"`
+	Kind        string          `json:"kind" enum:"screening,aml,risk"`
+	SubjectKind string          `json:"subject_kind" enum:"user,merchant"`
+	SubjectID   string          `json:"subject_id"`
+	SubjectName string          `json:"subject_name"`
+	Score       int             `json:"score" doc:"0..1000: how strongly the evidence points at the subject."`
+	Summary     string          `json:"summary"`
+	Evidence    json.RawMessage `json:"evidence" doc:"The case's evidence; for screening: the name screened, the list entry, the matched tokens and the reason."`
+	Status      string          `json:"status" enum:"open,cleared,confirmed"`
+	CreatedAt   time.Time       `json:"created_at"`
+	DecidedAt   *time.Time      `json:"decided_at,omitempty"`
+	DecidedBy   string          `json:"decided_by,omitempty"`
+	Note        string          `json:"note,omitempty"`
+}
+
+func reviewCaseView(c wallet.Case) CaseView {
+	v := CaseView{ID: c.ID, Kind: c.Kind, SubjectKind: c.SubjectKind, SubjectID: c.SubjectID, SubjectName: c.SubjectName, Score: c.Score,
+		Summary: c.Summary, Evidence: json.RawMessage(c.Evidence), Status: c.Status, CreatedAt: c.CreatedAt, DecidedBy: c.DecidedBy, Note: c.Note}
+	if !json.Valid(v.Evidence) {
+		v.Evidence = json.RawMessage("{}")
+	}
+	if !c.DecidedAt.IsZero() {
+		v.DecidedAt = &c.DecidedAt
+	}
+	return v
+}
+
+// ScreeningHitView is a list entry a name matches.
+type ScreeningHitView struct {
+	Source     string   `json:"source" enum:"ofac-sdn,un-consolidated"`
+	Ref        string   `json:"ref"`
+	Kind       string   `json:"kind"`
+	ListedName string   `json:"listed_name"`
+	Names      []string `json:"names"`
+	Programs   string   `json:"programs,omitempty"`
+	Score      float64  `json:"score"`
+	Reason     string   `json:"reason"`
+}
+
+// ScreeningListView is a loaded list.
+type ScreeningListView struct {
+	Source   string    `json:"source"`
+	Entries  int       `json:"entries"`
+	SHA256   string    `json:"sha256" doc:"Of the files loaded."`
+	LoadedAt time.Time `json:"loaded_at"`
+}
+
+func registerCases(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "listCases", Method: http.MethodGet, Path: "/v1/operator/cases", Tags: []string{casesTag},
+		Summary: "The compliance review queue, open cases first (operators)", Security: operatorOnly, Errors: []int{http.StatusUnauthorized},
+	}, wrap(func(ctx context.Context, in *struct {
+		Status string `query:"status" enum:"open,cleared,confirmed"`
+		Kind   string `query:"kind" enum:"screening,aml,risk"`
+	}) (*struct {
+		Body struct {
+			Cases []CaseView `json:"cases"`
+		}
+	}, error) {
+		cs, err := w.Cases(ctx, wallet.CaseFilter{Status: in.Status, Kind: in.Kind})
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Cases []CaseView `json:"cases"`
+			}
+		}{}
+		out.Body.Cases = make([]CaseView, len(cs))
+		for i, c := range cs {
+			out.Body.Cases[i] = reviewCaseView(c)
+		}
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "getCase", Method: http.MethodGet, Path: "/v1/operator/cases/{id}", Tags: []string{casesTag},
+		Summary: "A case with its evidence (operators)", Security: operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID string `path:"id" maxLength:"64"`
+	}) (*struct{ Body CaseView }, error) {
+		c, err := w.CaseByID(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body CaseView }{Body: reviewCaseView(c)}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "decideCase", Method: http.MethodPost, Path: "/v1/operator/cases/{id}/decide", Tags: []string{casesTag},
+		Summary:     "Clear (a false positive: the hold is released) or confirm (the hold stays) a case, with a note (operators)",
+		Security:    operatorOnly,
+		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		ID   string `path:"id" maxLength:"64"`
+		Body struct {
+			Decision string `json:"decision" enum:"clear,confirm"`
+			Note     string `json:"note" maxLength:"1000" doc:"Why: the record a regulator reads."`
+		}
+	}) (*struct{ Body CaseView }, error) {
+		c, err := w.DecideCase(ctx, in.ID, in.Body.Decision == "confirm", in.Body.Note)
+		if err != nil {
+			return nil, err
+		}
+		return &struct{ Body CaseView }{Body: reviewCaseView(c)}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "listScreeningLists", Method: http.MethodGet, Path: "/v1/operator/screening/lists", Tags: []string{casesTag},
+		Summary: "The sanctions lists loaded (operators)", Security: operatorOnly, Errors: []int{http.StatusUnauthorized},
+	}, wrap(func(ctx context.Context, _ *struct{}) (*struct {
+		Body struct {
+			Lists []ScreeningListView `json:"lists"`
+		}
+	}, error) {
+		ls, err := w.ScreeningLists(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Lists []ScreeningListView `json:"lists"`
+			}
+		}{}
+		out.Body.Lists = make([]ScreeningListView, len(ls))
+		for i, l := range ls {
+			out.Body.Lists[i] = ScreeningListView(l)
+		}
+		return out, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "screenName", Method: http.MethodPost, Path: "/v1/operator/screening/check", Tags: []string{casesTag},
+		Summary: "Screen a name against the loaded lists; nothing is recorded (operators)", Security: operatorOnly,
+		Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Body struct {
+			Name string `json:"name" minLength:"1" maxLength:"200"`
+		}
+	}) (*struct {
+		Body struct {
+			Hits []ScreeningHitView `json:"hits"`
+		}
+	}, error) {
+		hits, err := w.ScreenName(ctx, in.Body.Name)
+		if err != nil {
+			return nil, err
+		}
+		out := &struct {
+			Body struct {
+				Hits []ScreeningHitView `json:"hits"`
+			}
+		}{}
+		out.Body.Hits = make([]ScreeningHitView, len(hits))
+		for i, h := range hits {
+			out.Body.Hits[i] = ScreeningHitView{Source: h.Entry.Source, Ref: h.Entry.Ref, Kind: h.Entry.Kind, ListedName: h.Name,
+				Names: h.Entry.Names, Programs: h.Entry.Programs, Score: h.Score, Reason: h.Reason}
+		}
+		return out, nil
+	}))
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/shiliantong/shiliantong/internal/wallet"
+)
+
+// The console's compliance review queue: screening hits (and, later, AML
+// alerts and risk holds), each with its evidence and a decision.
+
+func (a *App) routesConsoleCases(mux *http.ServeMux) {
+	get := func(p string, h http.HandlerFunc) { mux.HandleFunc("GET "+p, a.authed(a.operator(h))) }
+	post := func(p string, h http.HandlerFunc) { mux.HandleFunc("POST "+p, a.form(a.authed(a.operator(h)))) }
+	get("/console/cases", a.consoleCases)
+	post("/console/cases/{id}/decide", a.consoleDecideCase)
+}
+
+type caseRow struct {
+	wallet.Case
+	Reason   string // screening: the matcher's explanation
+	Listed   string
+	Programs string
+	Context  string
+}
+
+type consoleCasesData struct {
+	Lists  []wallet.ScreeningList
+	Cases  []caseRow
+	Status string
+}
+
+func (a *App) consoleCases(w http.ResponseWriter, r *http.Request) {
+	v := a.consoleView(w, r, "console.cases", "cases")
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", wallet.CaseOpen, wallet.CaseCleared, wallet.CaseConfirmed:
+	default:
+		status = ""
+	}
+	if r.URL.Query().Get("all") == "" && status == "" {
+		status = wallet.CaseOpen
+	}
+	cs, err := a.w.Cases(r.Context(), wallet.CaseFilter{Status: status, Limit: 200})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	lists, err := a.w.ScreeningLists(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d := consoleCasesData{Lists: lists, Status: status}
+	for _, c := range cs {
+		row := caseRow{Case: c}
+		var ev struct {
+			Reason     string `json:"reason"`
+			ListedName string `json:"listed_name"`
+			Context    string `json:"context"`
+			Entry      struct {
+				Programs string `json:"programs"`
+			} `json:"entry"`
+		}
+		if json.Unmarshal([]byte(c.Evidence), &ev) == nil {
+			row.Reason, row.Listed, row.Programs, row.Context = ev.Reason, ev.ListedName, ev.Entry.Programs, ev.Context
+		}
+		d.Cases = append(d.Cases, row)
+	}
+	if r.URL.Query().Get("done") != "" {
+		v.Notice = v.T("settings.saved")
+	}
+	v.D = d
+	a.render(w, r, http.StatusOK, "console_cases", v)
+}
+
+func (a *App) consoleDecideCase(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.w.DecideCase(r.Context(), r.PathValue("id"), r.PostFormValue("decision") == "confirm", clip(r.PostFormValue("note"), 1000)); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/console/cases?done=1", http.StatusSeeOther)
+}
