@@ -103,9 +103,9 @@ func registerCases(a huma.API, w *wallet.Service) {
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "decideCase", Method: http.MethodPost, Path: "/v1/operator/cases/{id}/decide", Tags: []string{casesTag},
-		Summary:     "Clear (a false positive: the hold is released) or confirm (the hold stays) a case, with a note (operators)",
-		Security:    operatorOnly,
-		Errors:      []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
+		Summary:  "Clear (a false positive: the hold is released) or confirm (the hold stays) a case, with a note (operators)",
+		Security: operatorOnly,
+		Errors:   []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID   string `path:"id" maxLength:"64"`
 		Body struct {
