@@ -77,6 +77,7 @@ func New(opts Options) (http.Handler, huma.API) {
 		registerMoney(a, opts.Wallet)
 		registerBill(a, opts.Wallet, opts.Log)
 		registerCases(a, opts.Wallet)
+		registerAMLReports(a, opts.Wallet)
 		registerBank(a, opts.Wallet)
 		registerMerchants(a, opts.Wallet)
 		registerPasskeys(a, opts.Wallet)

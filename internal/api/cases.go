@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -170,5 +172,38 @@ func registerCases(a huma.API, w *wallet.Service) {
 				Names: h.Entry.Names, Programs: h.Entry.Programs, Score: h.Score, Reason: h.Reason}
 		}
 		return out, nil
+	}))
+}
+
+func registerAMLReports(a huma.API, w *wallet.Service) {
+	huma.Register(a, huma.Operation{
+		OperationID: "amlReport", Method: http.MethodGet, Path: "/v1/operator/aml/reports/{kind}", Tags: []string{casesTag},
+		Summary: "AML reports for the regulator as CSV: every large-value alert, or the suspicious activity operators confirmed (operators)",
+		Description: "One row per case opened in [from, to): the subject's verified identity (masked document number), the amount, " +
+			"the ledger transfers behind it, and the operator's decision.",
+		Security: operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *struct {
+		Kind string `path:"kind" enum:"large-value,suspicious"`
+		From string `query:"from" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-11-01" doc:"The first day (UTC)."`
+		To   string `query:"to" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-12-01" doc:"The day after the last (UTC)."`
+	}) (*struct {
+		ContentType        string `header:"Content-Type"`
+		ContentDisposition string `header:"Content-Disposition"`
+		Body               []byte
+	}, error) {
+		from, err1 := time.Parse(time.DateOnly, in.From)
+		to, err2 := time.Parse(time.DateOnly, in.To)
+		if err1 != nil || err2 != nil {
+			return nil, invalid("query.from", "from and to are dates, YYYY-MM-DD")
+		}
+		var buf bytes.Buffer
+		if err := w.AMLReport(ctx, in.Kind, from, to, &buf); err != nil {
+			return nil, err
+		}
+		return &struct {
+			ContentType        string `header:"Content-Type"`
+			ContentDisposition string `header:"Content-Disposition"`
+			Body               []byte
+		}{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="aml-%s-%s-%s.csv"`, in.Kind, in.From, in.To), buf.Bytes()}, nil
 	}))
 }

@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/shiliantong/shiliantong/internal/aml"
+	"github.com/shiliantong/shiliantong/internal/ledgerlog"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/api"
@@ -67,6 +70,11 @@ type Config struct {
 	// DisputeSweepEvery is how often tickets are swept for deadlines
 	// (reminders, escalations, overdue marks); 0 means one minute.
 	DisputeSweepEvery time.Duration
+	// AMLEvery is how often the AML monitor reads what the ledger
+	// committed (0: every 5 s); AMLRules are its thresholds (nil: the
+	// defaults, aml.DefaultRules).
+	AMLEvery time.Duration
+	AMLRules *aml.Rules
 	// LogEvery is how often the log appends what the ledger committed;
 	// 0 means 200 ms.
 	LogEvery time.Duration
@@ -156,6 +164,26 @@ func Run(ctx context.Context, cfg Config) error {
 		<-logDone
 	}
 	defer stopLogger()
+	stopAML := func() {}
+	if src, ok := st.(ledgerlog.Source); ok {
+		rules := aml.DefaultRules()
+		if cfg.AMLRules != nil {
+			rules = *cfg.AMLRules
+		}
+		amlDone := make(chan struct{})
+		actx, cancelAML := context.WithCancel(context.Background())
+		go func() {
+			defer close(amlDone)
+			newAMLMonitor(src, eng, wsvc, rules, log).run(actx, cmp.Or(cfg.AMLEvery, 5*time.Second))
+		}()
+		// stopAML waits for the monitor, before the wallet and the engine
+		// close.
+		stopAML = sync.OnceFunc(func() {
+			cancelAML()
+			<-amlDone
+		})
+		defer stopAML()
+	}
 	apiHandler, _ := api.New(api.Options{
 		Log:        lg,
 		Wallet:     wsvc,
@@ -221,6 +249,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	select {
 	case err := <-served:
+		stopAML()
 		wsvc.Close()
 		eng.Close()
 		return fmt.Errorf("serve: %w", err)
@@ -234,6 +263,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Warn("serve", "err", err)
 	}
 	stopReconciler()
+	stopAML()
 	wsvc.Close()
 	eng.Close()
 	stopLogger()

@@ -20,6 +20,7 @@ import (
 // Case kinds and states.
 const (
 	CaseScreening = "screening"
+	CaseAML       = "aml"
 	CaseOpen      = "open"
 	CaseCleared   = "cleared"
 	CaseConfirmed = "confirmed"
@@ -53,7 +54,8 @@ type Case struct {
 // CaseFilter selects cases; empty fields select all.
 type CaseFilter struct {
 	Status, Kind, SubjectKind, SubjectID string
-	Limit                                int
+	Since, Until                         time.Time // opened in [Since, Until); zero: unbounded
+	Limit                                int       // 0: 200; at most 100,000
 }
 
 // ScreeningList is a loaded sanctions list.
@@ -75,6 +77,10 @@ type CaseStore interface {
 	ReplaceScreeningList(ctx context.Context, source, sha256 string, entries []screening.Entry, at time.Time) error
 	ScreeningLists(ctx context.Context) ([]ScreeningList, error)
 	ScreeningEntries(ctx context.Context) ([]screening.Entry, error)
+	// MonitorCursor and SetMonitorCursor keep how far a background monitor
+	// read the ledger (a commit timestamp); the cursor never moves back.
+	MonitorCursor(ctx context.Context, name string) (int64, error)
+	SetMonitorCursor(ctx context.Context, name string, ts int64) error
 }
 
 // Cases lists the review queue, open cases first.

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
@@ -15,6 +18,27 @@ func (a *App) routesConsoleCases(mux *http.ServeMux) {
 	post := func(p string, h http.HandlerFunc) { mux.HandleFunc("POST "+p, a.form(a.authed(a.operator(h)))) }
 	get("/console/cases", a.consoleCases)
 	post("/console/cases/{id}/decide", a.consoleDecideCase)
+	get("/console/aml/report", a.consoleAMLReport)
+}
+
+// consoleAMLReport sends an AML report as CSV (the form on the cases page).
+func (a *App) consoleAMLReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	from, err1 := time.Parse(time.DateOnly, q.Get("from"))
+	to, err2 := time.Parse(time.DateOnly, q.Get("to"))
+	if err1 != nil || err2 != nil {
+		a.renderError(w, r, http.StatusUnprocessableEntity, "err.dates")
+		return
+	}
+	var buf bytes.Buffer
+	if err := a.w.AMLReport(r.Context(), q.Get("kind"), from, to, &buf); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="aml-%s-%s-%s.csv"`, clip(q.Get("kind"), 20), from.Format(time.DateOnly), to.Format(time.DateOnly)))
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
 }
 
 type caseRow struct {

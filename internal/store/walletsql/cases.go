@@ -2,7 +2,9 @@ package walletsql
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,13 +46,15 @@ func (s *Store) CaseByDedupe(ctx context.Context, key string) (wallet.Case, erro
 // Cases lists cases, open ones first, then newest first.
 func (s *Store) Cases(ctx context.Context, f wallet.CaseFilter) ([]wallet.Case, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 200
 	}
+	limit = min(limit, 100_000)
 	rows, err := s.query(ctx, "SELECT "+caseColumns+` FROM cases
 		WHERE ($1 = '' OR status = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR subject_kind = $3) AND ($4 = '' OR subject_id = $4)
+		AND (CAST($6 AS BIGINT) = 0 OR created_at >= $6) AND (CAST($7 AS BIGINT) = 0 OR created_at < $7)
 		ORDER BY CASE WHEN status = 'open' THEN 0 ELSE 1 END, created_at DESC LIMIT $5`,
-		f.Status, f.Kind, f.SubjectKind, f.SubjectID, limit)
+		f.Status, f.Kind, f.SubjectKind, f.SubjectID, limit, nanos(f.Since), nanos(f.Until))
 	if err != nil {
 		return nil, s.mapErr("cases", err)
 	}
@@ -145,4 +149,22 @@ func (s *Store) ScreeningEntries(ctx context.Context) ([]screening.Entry, error)
 		out = append(out, e)
 	}
 	return out, s.mapErr("screening entries", rows.Err())
+}
+
+// MonitorCursor returns how far a monitor has read the ledger (0: not
+// yet).
+func (s *Store) MonitorCursor(ctx context.Context, name string) (int64, error) {
+	var ts int64
+	err := s.queryRow(ctx, "SELECT ts FROM monitor_cursors WHERE name = $1", name).Scan(&ts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return ts, s.mapErr("monitor cursor", err)
+}
+
+// SetMonitorCursor moves a monitor's cursor forward (never back).
+func (s *Store) SetMonitorCursor(ctx context.Context, name string, ts int64) error {
+	_, err := s.exec(ctx, `INSERT INTO monitor_cursors (name, ts) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET ts = excluded.ts WHERE monitor_cursors.ts < excluded.ts`, name, ts)
+	return s.mapErr("set monitor cursor", err)
 }

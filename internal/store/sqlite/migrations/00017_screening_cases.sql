@@ -1,6 +1,6 @@
 -- Sanctions and PEP screening lists (loaded with slt screening load) and
 -- the compliance review queue: cases from screening hits, AML alerts and
--- risk holds, each decided by an operator.
+-- risk holds, each decided by an operator; the AML monitor's cursor.
 
 -- +goose Up
 CREATE TABLE screening_lists (
@@ -36,8 +36,14 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_by_status ON cases (status, created_at);
 CREATE INDEX cases_by_subject ON cases (subject_kind, subject_id);
+-- How far background monitors (AML) have read the ledger.
+CREATE TABLE monitor_cursors (
+    name TEXT PRIMARY KEY,
+    ts   INTEGER NOT NULL
+);
 
 -- +goose Down
+DROP TABLE monitor_cursors;
 DROP TABLE cases;
 DROP TABLE screening_entries;
 DROP TABLE screening_lists;

@@ -1,0 +1,125 @@
+package aml
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+type feed struct {
+	m   *Monitor
+	n   int
+	got []Alert
+}
+
+func (f *feed) txn(at time.Time, subject string, dir Direction, amount int64) {
+	f.n++
+	f.got = append(f.got, f.m.Observe(Txn{ID: fmt.Sprintf("t%d", f.n), At: at, Subject: subject, Dir: dir, Kind: "p2p", Amount: amount, Currency: "CNY"})...)
+}
+
+func (f *feed) rules() map[string]int {
+	n := map[string]int{}
+	for _, a := range f.got {
+		n[a.Rule]++
+	}
+	return n
+}
+
+func TestLargeValueOncePerDayAndDirection(t *testing.T) {
+	f := &feed{m: NewMonitor(DefaultRules())}
+	f.txn(t0, "u1", In, 30_000_00)
+	f.txn(t0.Add(time.Hour), "u1", In, 19_999_99) // 49,999.99: under the line
+	if len(f.got) != 0 {
+		t.Fatalf("under the line: %v", f.got)
+	}
+	f.txn(t0.Add(2*time.Hour), "u1", In, 1) // exactly 50,000.00
+	f.txn(t0.Add(3*time.Hour), "u1", In, 10_000_00)
+	if r := f.rules(); r[RuleLargeValue] != 1 {
+		t.Fatalf("alerts: %v", f.got)
+	}
+	a := f.got[0]
+	if a.Amount != 50_000_00 || len(a.Txns) != 3 || a.Subject != "u1" {
+		t.Errorf("alert: %+v", a)
+	}
+	f.txn(t0.Add(4*time.Hour), "u1", Out, 50_000_00) // the other direction: its own report
+	f.txn(t0.Add(24*time.Hour), "u1", In, 50_000_00) // the next day: its own report
+	f.txn(t0.Add(5*time.Hour), "u2", In, 49_000_00)  // someone else, under
+	if r := f.rules(); r[RuleLargeValue] != 3 {
+		t.Errorf("alerts: %v", r)
+	}
+}
+
+func TestStructuringJustUnderTheLine(t *testing.T) {
+	f := &feed{m: NewMonitor(DefaultRules())}
+	for d := range 2 {
+		f.txn(t0.Add(time.Duration(d)*24*time.Hour), "u1", Out, 45_000_00)
+	}
+	f.txn(t0.Add(2*24*time.Hour), "u1", Out, 30_000_00) // a day below the band
+	if len(f.got) != 0 {
+		t.Fatalf("two days in the band: %v", f.got)
+	}
+	f.txn(t0.Add(3*24*time.Hour), "u1", Out, 49_500_00)
+	r := f.rules()
+	if r[RuleStructuring] != 1 || r[RuleLargeValue] != 0 {
+		t.Fatalf("alerts: %v", f.got)
+	}
+	if a := f.got[0]; a.Amount != 139_500_00 || len(a.Txns) != 3 {
+		t.Errorf("alert: %+v", a)
+	}
+	// Days spread over more than a week do not add up.
+	g := &feed{m: NewMonitor(DefaultRules())}
+	for d := range 3 {
+		g.txn(t0.Add(time.Duration(d)*10*24*time.Hour), "u1", Out, 45_000_00)
+	}
+	if len(g.got) != 0 {
+		t.Errorf("three weeks apart: %v", g.got)
+	}
+}
+
+func TestPassThrough(t *testing.T) {
+	f := &feed{m: NewMonitor(DefaultRules())}
+	f.txn(t0, "mule", In, 6_000_00)
+	f.txn(t0.Add(10*time.Minute), "mule", In, 6_000_00)
+	f.txn(t0.Add(30*time.Minute), "mule", Out, 5_000_00)
+	if len(f.got) != 0 {
+		t.Fatalf("out 5,000 of 12,000: %v", f.got)
+	}
+	f.txn(t0.Add(40*time.Minute), "mule", Out, 6_000_00) // 11,000 of 12,000 ≥ 90 %
+	if r := f.rules(); r[RulePassThrough] != 1 {
+		t.Fatalf("alerts: %v", f.got)
+	}
+	// Salary in, spending over a month: no alert.
+	g := &feed{m: NewMonitor(DefaultRules())}
+	g.txn(t0, "worker", In, 20_000_00)
+	for d := 1; d <= 20; d++ {
+		g.txn(t0.Add(time.Duration(d)*24*time.Hour), "worker", Out, 900_00)
+	}
+	if len(g.got) != 0 {
+		t.Errorf("a salary spent slowly: %v", g.got)
+	}
+}
+
+func TestDormantWakeUp(t *testing.T) {
+	m := NewMonitor(DefaultRules())
+	if a := m.Observe(Txn{ID: "a", At: t0, Subject: "u", Dir: Out, Amount: 6_000_00, Currency: "CNY", Idle: 200 * 24 * time.Hour}); len(a) != 1 || a[0].Rule != RuleDormant {
+		t.Errorf("woken after 200 days: %v", a)
+	}
+	if a := m.Observe(Txn{ID: "b", At: t0, Subject: "v", Dir: Out, Amount: 6_000_00, Currency: "CNY", Idle: 100 * 24 * time.Hour}); len(a) != 0 {
+		t.Errorf("100 days: %v", a)
+	}
+	if a := m.Observe(Txn{ID: "c", At: t0, Subject: "w", Dir: Out, Amount: 100_00, Currency: "CNY", Idle: 400 * 24 * time.Hour}); len(a) != 0 {
+		t.Errorf("a small amount: %v", a)
+	}
+}
+
+func TestIgnoresNonsense(t *testing.T) {
+	m := NewMonitor(DefaultRules())
+	for _, tx := range []Txn{{Subject: "u", Amount: 0, Currency: "CNY", At: t0}, {Subject: "", Amount: 100_000_00, Currency: "CNY", At: t0},
+		{Subject: "u", Amount: 100_000_00, Currency: "XTS", At: t0}} {
+		if a := m.Observe(tx); len(a) != 0 {
+			t.Errorf("%+v: %v", tx, a)
+		}
+	}
+}
