@@ -206,7 +206,12 @@ func (g *gen) mule(d int) {
 	cur := g.cur(hub.u)
 	var in float64
 	for range 4 + g.r.IntN(10) {
-		f := g.account(d, 0.5)
+		var f *actor
+		if g.r.Float64() < 0.3 { // someone told to pass money on, from their own phone
+			f = g.recruit(d)
+		} else {
+			f = g.account(d, 0.5)
+		}
 		g.fresh(f, ts)
 		amt := g.logn(4000, 0.6)
 		in += amt

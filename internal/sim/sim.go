@@ -175,8 +175,9 @@ type gen struct {
 	vendors   []int
 	rows      []row
 	ids       map[string]bool
-	mules     []int // fraud-controlled accounts, reused across incidents
-	persons   []int // ordinary users
+	mules     []int    // fraud-controlled accounts, reused across incidents
+	persons   []int    // ordinary users
+	kiosks    []string // shop and branch tablets on which staff register new users
 }
 
 // Result is a simulation's output in time order.
@@ -342,6 +343,10 @@ func (g *gen) world() {
 			b.cards = append(b.cards, a.cards[0])
 		}
 	}
+	// Phone shops and bank branches register new users on their own tablets.
+	for range max(2, g.cfg.Users/400) {
+		g.kiosks = append(g.kiosks, g.device())
+	}
 	// Employers pay salaries to most people.
 	ne := max(3, g.cfg.Users/150)
 	for range ne {
@@ -439,10 +444,8 @@ func (g *gen) day(d int) {
 		}
 		_ = i
 		first := true
-		if u.joined == d { // a new user: registers on their phone, tops up
-			h := clampHour(g.hourOfDay())
-			u.newDevice = g.at(d, h-0.1)
-			g.add(u, g.at(d, h), features.TypeTopup, u.cards[0], g.money(g.logn(300, 0.7), currencyOf[cities[u.city].country], true), "", u.city, u.device, "")
+		if u.joined == d {
+			g.join(u, d)
 			first = false
 		}
 		// Trips, some abroad.
@@ -506,6 +509,16 @@ func (g *gen) day(d int) {
 		if u.landlord >= 0 && dom == 1+int(u.spend*3)%5 {
 			g.add(u, g.at(d, clampHour(19+g.r.Float64()*3)), features.TypeP2P, g.users[u.landlord].id, g.money(u.rent, cur, true), "", place, g.dev(u), "")
 		}
+		if g.r.Float64() < 1.0/150 {
+			g.groupBill(u, d, place)
+		}
+		if g.r.Float64() < 1.0/100 { // a new card, verified with a small top-up
+			c := g.card()
+			u.cards = append(u.cards, c)
+			ts := g.at(d, clampHour(g.hourOfDay()))
+			g.add(u, ts, features.TypeTopup, c, g.money(0.5+g.r.Float64()*2, cur, false), "", place, g.dev(u), "")
+			g.add(u, ts.Add(g.minutes(1, 20)), features.TypeTopup, c, g.money(g.logn(800, 0.6), cur, true), "", place, g.dev(u), "")
+		}
 		if u.vendor && g.r.Float64() < 0.5 {
 			g.add(u, g.at(d, clampHour(21+g.r.Float64()*2)), features.TypeWithdrawal, u.bank, g.money(g.logn(1500, 0.7), cur, true), "", place, g.dev(u), "")
 		}
@@ -524,6 +537,65 @@ func (g *gen) day(d int) {
 			g.add(u, g.at(d, clampHour(g.hourOfDay())), features.TypeWithdrawal, u.bank, g.money(amt, cur, true), "", place, g.dev(u), "")
 		}
 	}
+}
+
+// join is a new user's first day: registered on their phone (or on a
+// shop's tablet, then their phone), they top up, or a relative sends them
+// money which they spend or pass on, or they pay a deposit.
+func (g *gen) join(u *user, d int) {
+	h := clampHour(g.hourOfDay())
+	ts := g.at(d, h)
+	cur := g.cur(u)
+	u.newDevice = ts.Add(-g.minutes(1, 10))
+	dev := u.device
+	if len(g.kiosks) > 0 && g.r.Float64() < 0.25 {
+		dev = g.kiosks[g.r.IntN(len(g.kiosks))]
+	}
+	switch x := g.r.Float64(); {
+	case x < 0.5:
+		g.add(u, ts, features.TypeTopup, u.cards[0], g.money(g.logn(300, 0.7), cur, true), "", u.city, dev, "")
+	case x < 0.8: // a welcome transfer from family, passed on or spent
+		f := g.users[u.family[0]]
+		amt := g.logn(2000, 0.8)
+		if f.joined < d {
+			g.add(f, ts.Add(-g.minutes(5, 60)), features.TypeP2P, u.id, g.money(amt, g.cur(f), true), "", f.city, f.device, "")
+		}
+		if g.r.Float64() < 0.5 {
+			to := g.users[u.family[g.r.IntN(len(u.family))]]
+			if to != u {
+				g.add(u, ts, features.TypeP2P, to.id, g.money(amt*(0.3+0.6*g.r.Float64()), cur, true), "", u.city, dev, "")
+			}
+		} else {
+			g.purchase(u, d, u.city)
+		}
+	default: // a new tenant pays the deposit
+		to := g.users[g.persons[g.r.IntN(len(g.persons))]]
+		if to != u && to.joined < d {
+			g.add(u, ts, features.TypeP2P, to.id, g.money(g.logn(5000, 0.5), cur, true), "", u.city, dev, "")
+		}
+	}
+}
+
+// groupBill: friends each send the organiser their share within the hour,
+// and the organiser pays the restaurant or hotel.
+func (g *gen) groupBill(u *user, d, place int) {
+	ts := g.at(d, clampHour(18+g.r.Float64()*4))
+	var total float64
+	for _, k := range u.friends {
+		f := g.users[k]
+		if f == u || f.joined >= d {
+			continue
+		}
+		share := g.logn(250, 0.5)
+		total += share
+		g.add(f, ts.Add(g.minutes(0, 60)), features.TypeP2P, u.id, g.money(share, g.cur(f), true), "", f.city, f.device, "")
+	}
+	if total == 0 {
+		return
+	}
+	k := g.merchantWith([]int{1, 10, 3}[g.r.IntN(3)])
+	m := g.merchants[k]
+	g.add(u, ts.Add(g.minutes(60, 90)), features.TypePaycode, m.id, g.money(total*1.2, g.cur(u), false), mccs[m.mcc].code, place, g.dev(u), "")
 }
 
 func (g *gen) cur(u *user) string { return currencyOf[cities[u.city].country] }

@@ -373,9 +373,10 @@ func (p *Pipeline) Observe(t *Txn) {
 	amt := p.Ref(t)
 	u := s.Users[t.UserID]
 	if u == nil {
-		u = &Profile{First: now, Payees: map[string]int32{}, MCCs: map[string]int32{}, Devices: map[string]int64{}, Countries: map[string]int32{}, CardsSeen: map[string]int32{}}
+		u = &Profile{First: now}
 		s.Users[t.UserID] = u
 	}
+	u.init()
 	if _, ok := u.Devices[t.DeviceID]; !ok {
 		bump(u.Devices, t.DeviceID, now)
 	}
@@ -394,8 +395,11 @@ func (p *Pipeline) Observe(t *Txn) {
 	}
 	d := s.Devices[t.DeviceID]
 	if d == nil {
-		d = &Device{First: now, Users: map[string]int64{}}
+		d = &Device{First: now}
 		s.Devices[t.DeviceID] = d
+	}
+	if d.Users == nil {
+		d.Users = map[string]int64{}
 	}
 	if _, ok := d.Users[t.UserID]; !ok {
 		bump(d.Users, t.UserID, now)

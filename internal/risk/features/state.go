@@ -130,6 +130,25 @@ type Profile struct {
 	Near      []int64          `json:"near,omitempty"`       // near-threshold money-outs, last 7 days
 }
 
+// init makes the maps a snapshot leaves out when empty.
+func (p *Profile) init() {
+	if p.Payees == nil {
+		p.Payees = map[string]int32{}
+	}
+	if p.MCCs == nil {
+		p.MCCs = map[string]int32{}
+	}
+	if p.Devices == nil {
+		p.Devices = map[string]int64{}
+	}
+	if p.Countries == nil {
+		p.Countries = map[string]int32{}
+	}
+	if p.CardsSeen == nil {
+		p.CardsSeen = map[string]int32{}
+	}
+}
+
 // Party is what the pipeline knows of a counterparty (a payee user,
 // merchant, bank account or card) from the money sent to it.
 type Party struct {

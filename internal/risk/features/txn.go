@@ -65,7 +65,7 @@ type Reader struct {
 // NewReader checks the header and returns a reader of the rows.
 func NewReader(r io.Reader) (*Reader, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(Header)
+	cr.FieldsPerRecord = -1 // the header's count is checked below
 	cr.ReuseRecord = true
 	rd := &Reader{r: cr}
 	rec, err := cr.Read()
@@ -78,6 +78,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err := checkHeader(rec, Header); err != nil {
 		return nil, fmt.Errorf("transactions: line 1: %w", err)
 	}
+	cr.FieldsPerRecord = len(Header)
 	rd.line = 1
 	return rd, nil
 }
@@ -282,7 +283,7 @@ type Label struct {
 // training's labels win.
 func ReadLabels(r io.Reader, into map[string]Label) error {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(LabelHeader)
+	cr.FieldsPerRecord = -1
 	rec, err := cr.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
@@ -293,6 +294,7 @@ func ReadLabels(r io.Reader, into map[string]Label) error {
 	if err := checkHeader(rec, LabelHeader); err != nil {
 		return fmt.Errorf("labels: line 1: %w", err)
 	}
+	cr.FieldsPerRecord = len(LabelHeader)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
