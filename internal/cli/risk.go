@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -68,10 +69,14 @@ func (c *RiskTrainCmd) Run(_ context.Context, g *Globals) error {
 
 // RiskReplayCmd scores a transactions file.
 type RiskReplayCmd struct {
-	In     string `required:"" type:"existingfile" help:"Transactions CSV."`
-	Out    string `required:"" type:"path" help:"Scores CSV to write (txn_id,score,decision)."`
-	Model  string `type:"existingfile" help:"Model file; without it, the rules-only baseline scores."`
-	Shadow string `type:"existingfile" help:"A candidate model scored beside the live one; its verdicts are only tallied."`
+	In        string `required:"" type:"existingfile" help:"Transactions CSV."`
+	Out       string `required:"" type:"path" help:"Scores CSV to write (txn_id,score,decision)."`
+	Model     string `type:"existingfile" help:"Model file; without it, a baseline scores (--baseline)."`
+	Baseline  string `default:"rules" enum:"rules,anomaly" help:"Without --model: rules (amount, new account, new device, velocity) or anomaly (the profile's anomaly score alone)."`
+	Shadow    string `type:"existingfile" help:"A candidate model scored beside the live one; its verdicts are only tallied."`
+	Lists     string `type:"existingfile" help:"Deny and allow lists (JSON: deny_users, deny_payees, deny_devices, allow_payees)."`
+	LoadState string `type:"existingfile" help:"Start from a saved pipeline state instead of an empty one."`
+	SaveState string `type:"path" help:"Save the pipeline state after the last transaction."`
 }
 
 // Run replays.
@@ -81,6 +86,9 @@ func (c *RiskReplayCmd) Run(_ context.Context, g *Globals) error {
 		return err
 	}
 	var d model.Decider = model.DefaultRules()
+	if c.Baseline == "anomaly" {
+		d = model.DefaultAnomaly()
+	}
 	if c.Model != "" {
 		if d, err = model.Load(c.Model); err != nil {
 			return err
@@ -96,6 +104,16 @@ func (c *RiskReplayCmd) Run(_ context.Context, g *Globals) error {
 		d = &model.Shadow{Live: d, Candidate: cand, Record: stats.Record}
 	}
 	e := model.NewEngine(features.DefaultConfig(), d)
+	if c.Lists != "" {
+		if e.Lists, err = readJSONFile(c.Lists, model.ReadLists); err != nil {
+			return err
+		}
+	}
+	if c.LoadState != "" {
+		if e.Pipe.State, err = readJSONFile(c.LoadState, features.LoadState); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	err = writeFile(c.Out, func(w *bufio.Writer) error {
 		sw, err := model.NewScoreWriter(w)
@@ -113,6 +131,11 @@ func (c *RiskReplayCmd) Run(_ context.Context, g *Globals) error {
 	took := time.Since(start)
 	g.log.Info("replayed", "scorer", d.Name(), "transactions", len(txns), "took", took.Round(time.Millisecond),
 		"per_txn_us", float64(took.Microseconds())/float64(max(1, len(txns))))
+	if c.SaveState != "" {
+		if err := writeFile(c.SaveState, func(w *bufio.Writer) error { return e.Pipe.State.Save(w) }); err != nil {
+			return err
+		}
+	}
 	if stats != nil {
 		g.log.Info("shadow", "candidate", c.Shadow, "agreement", stats.Agreement(), "failed", stats.Failed)
 	}
@@ -152,6 +175,20 @@ func (c *RiskEvalCmd) Run(_ context.Context, g *Globals) error {
 		return enc.Encode(rep)
 	}
 	return rep.WriteText(g.stdout)
+}
+
+func readJSONFile[T any](path string, read func(io.Reader) (T, error)) (T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer f.Close()
+	v, err := read(bufio.NewReader(f))
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
 }
 
 func readTxns(path string) ([]features.Txn, error) {

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+
+	"github.com/shiliantong/shiliantong/internal/risk/features"
 )
 
 // Node is a node of a regression tree: a split (go left when x[F] <= T)
@@ -38,6 +40,8 @@ func (t *Tree) eval(x []float64) float64 {
 type GBT struct {
 	Base  float64 `json:"base"`
 	Trees []Tree  `json:"trees"`
+	// Gain is each feature's share of the total split gain (informative).
+	Gain map[string]float64 `json:"gain,omitempty"`
 }
 
 // Margin is the log-odds of x.
@@ -90,6 +94,7 @@ func trainGBT(x []float64, nf int, y []bool, w []float64, p GBTParams) *GBT {
 	}
 	prior := math.Min(math.Max(pos/tot, 1e-6), 1-1e-6)
 	m := &GBT{Base: math.Log(prior / (1 - prior))}
+	gain := make([]float64, nf)
 	margin := make([]float64, n)
 	for i := range margin {
 		margin[i] = m.Base
@@ -178,6 +183,7 @@ func trainGBT(x []float64, nf int, y []bool, w []float64, p GBTParams) *GBT {
 				t.Nodes[tk.node] = Node{F: -1, V: leaf}
 				continue
 			}
+			gain[bestF] += bestGain
 			col := bx[bestF*n : (bestF+1)*n]
 			var left, right []int32
 			for _, i := range tk.rows {
@@ -196,6 +202,16 @@ func trainGBT(x []float64, nf int, y []bool, w []float64, p GBTParams) *GBT {
 			margin[i] += t.eval(x[i*nf : (i+1)*nf])
 		}
 		m.Trees = append(m.Trees, t)
+	}
+	var total float64
+	for _, v := range gain {
+		total += v
+	}
+	m.Gain = map[string]float64{}
+	for f, v := range gain {
+		if v > 0 {
+			m.Gain[features.Names[f]] = math.Round(v/total*1e4) / 1e4
+		}
 	}
 	return m
 }

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"sync"
 
@@ -122,12 +124,51 @@ func (r *Rules) Decide(t *features.Txn, x []float64) Verdict {
 	return v
 }
 
+// Anomaly scores by the profile's anomaly alone (how unusual the
+// transaction is for the user), without any training: the unsupervised
+// baseline. Its score is 1 − e^(−anomaly/Scale).
+type Anomaly struct {
+	Scale      float64
+	Thresholds Thresholds
+}
+
+// DefaultAnomaly challenges what is very unusual for the user.
+func DefaultAnomaly() *Anomaly {
+	return &Anomaly{Scale: 10, Thresholds: Thresholds{Challenge: 0.8, Deny: 0.95}}
+}
+
+// Name names the baseline.
+func (a *Anomaly) Name() string { return "anomaly" }
+
+// Decide scores the anomaly.
+func (a *Anomaly) Decide(_ *features.Txn, x []float64) Verdict {
+	s := 1 - math.Exp(-x[features.FAnomaly]/a.Scale)
+	v := Verdict{Score: s, Decision: a.Thresholds.decide(s)}
+	if v.Decision != Allow {
+		v.Reasons = []string{"unusual for the user"}
+	}
+	return v
+}
+
 // Lists are the deny and allow lists: a denied user, payee or device is
 // refused whatever the score; an allowed payee (a utility, a tax office)
 // is never more than challenged.
 type Lists struct {
-	DenyUsers, DenyPayees, DenyDevices map[string]bool
-	AllowPayees                        map[string]bool
+	DenyUsers   map[string]bool `json:"deny_users,omitempty"`
+	DenyPayees  map[string]bool `json:"deny_payees,omitempty"`
+	DenyDevices map[string]bool `json:"deny_devices,omitempty"`
+	AllowPayees map[string]bool `json:"allow_payees,omitempty"`
+}
+
+// ReadLists reads lists as JSON: {"deny_users": {"u1": true}, ...}.
+func ReadLists(r io.Reader) (*Lists, error) {
+	var l Lists
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return nil, fmt.Errorf("lists: %w", err)
+	}
+	return &l, nil
 }
 
 // Apply adjusts a verdict by the lists.
