@@ -3,6 +3,7 @@ package risk
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -71,5 +72,23 @@ func TestModelAssessorState(t *testing.T) {
 	}
 	if p := b.engine.Pipe.State.Users["u"]; p == nil || p.N != 5 {
 		t.Fatalf("restored profile %+v", p)
+	}
+}
+
+// The adapter on the payment path: the model's features and score, the
+// budget's timer and goroutine, and Done.
+func BenchmarkModelAssessor(b *testing.B) {
+	cfg := DefaultModelConfig()
+	a := NewModelAssessor(model.DefaultRules(), cfg)
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		e := Event{Kind: "p2p", UserID: fmt.Sprint("u", i%1000), Counterparty: fmt.Sprint("u", (i*7)%1000), Amount: int64(100 + i%5000), Currency: "CNY", At: at.Add(time.Duration(i) * time.Second)}
+		if a.Assess(ctx, e).Action != Deny {
+			a.Done(e)
+		}
+	}
+	if a.Fallbacks() > 0 {
+		b.Logf("%d fallbacks", a.Fallbacks())
 	}
 }

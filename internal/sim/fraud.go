@@ -126,6 +126,9 @@ func (g *gen) ato(d int) {
 	}
 	ts := g.at(d, h)
 	a := &actor{u: v, device: g.device(), login: ts.Add(-g.minutes(1, 10)), noGPS: g.r.Float64() < 0.4}
+	if g.r.Float64() < 0.2 { // some wait before they move the money
+		a.login = ts.Add(-g.minutes(70, 360))
+	}
 	switch x := g.r.Float64(); {
 	case x < 0.25:
 		a.place = v.city

@@ -155,10 +155,12 @@ type user struct {
 	gps       bool
 	trip      int // city index while travelling, -1 at home
 	tripUntil int
-	newDevice time.Time // login time of the newest device
+	newDevice time.Time // when the user last logged in on a device new to them
+	newDevID  string    // that device
 	kind      int       // 0 person, 1 employer
 	staff     []int
-	payDay    int
+	payEvery  int // days between pay runs
+	payFirst  int // the first pay run's day
 }
 
 type row struct {
@@ -348,10 +350,10 @@ func (g *gen) world() {
 		g.kiosks = append(g.kiosks, g.device())
 	}
 	// Employers pay salaries to most people.
-	ne := max(3, g.cfg.Users/150)
+	ne := max(5, g.cfg.Users/100)
 	for range ne {
 		e := &user{id: g.uid(), city: g.homeCity(), device: g.device(), bank: g.bank(), kind: 1, trip: -1, gps: true,
-			payDay: []int{1, 10, 15, 25}[g.r.IntN(4)], landlord: -1}
+			payEvery: []int{7, 14}[g.r.IntN(2)], payFirst: g.r.IntN(7), landlord: -1}
 		e.cards = []string{g.card()}
 		g.users = append(g.users, e)
 	}
@@ -423,7 +425,7 @@ func (g *gen) add(u *user, ts time.Time, typ, cp string, amount int64, mccCode s
 	lat, lon, has, country := g.where(u, place)
 	t := features.Txn{TS: ts.Truncate(time.Second), Type: typ, UserID: u.id, Counterparty: cp, Amount: amount, Currency: cur,
 		DeviceID: device, IPCountry: country, Lat: lat, Lon: lon, HasLoc: has, MCC: mccCode}
-	if !u.newDevice.IsZero() && device != u.tablet && ts.Sub(u.newDevice) >= 0 && ts.Sub(u.newDevice) < time.Hour {
+	if device == u.newDevID && ts.Sub(u.newDevice) >= 0 && ts.Sub(u.newDevice) < time.Hour {
 		t.NewDeviceLogin = true
 	}
 	g.rows = append(g.rows, row{t: t, label: features.Label{Fraud: label != "", Typology: label}})
@@ -439,7 +441,7 @@ func (g *gen) day(d int) {
 			continue
 		}
 		if u.kind == 1 {
-			g.employer(u, d, dom)
+			g.employer(u, d)
 			continue
 		}
 		_ = i
@@ -469,7 +471,7 @@ func (g *gen) day(d int) {
 		if first && g.r.Float64() < 1.0/200 {
 			u.device = g.device()
 			h := clampHour(g.hourOfDay())
-			u.newDevice = g.at(d, h-0.05)
+			u.newDevice, u.newDevID = g.at(d, h-0.05), u.device
 		}
 		mean := u.activity
 		if weekend {
@@ -512,6 +514,9 @@ func (g *gen) day(d int) {
 		if g.r.Float64() < 1.0/150 {
 			g.groupBill(u, d, place)
 		}
+		if g.r.Float64() < 1.0/250 { // once, from a friend's phone or a web browser
+			g.borrowed(u, d, place)
+		}
 		if g.r.Float64() < 1.0/100 { // a new card, verified with a small top-up
 			c := g.card()
 			u.cards = append(u.cards, c)
@@ -546,11 +551,11 @@ func (g *gen) join(u *user, d int) {
 	h := clampHour(g.hourOfDay())
 	ts := g.at(d, h)
 	cur := g.cur(u)
-	u.newDevice = ts.Add(-g.minutes(1, 10))
 	dev := u.device
 	if len(g.kiosks) > 0 && g.r.Float64() < 0.25 {
 		dev = g.kiosks[g.r.IntN(len(g.kiosks))]
 	}
+	u.newDevice, u.newDevID = ts.Add(-g.minutes(1, 10)), dev
 	switch x := g.r.Float64(); {
 	case x < 0.5:
 		g.add(u, ts, features.TypeTopup, u.cards[0], g.money(g.logn(300, 0.7), cur, true), "", u.city, dev, "")
@@ -574,6 +579,27 @@ func (g *gen) join(u *user, d int) {
 			g.add(u, ts, features.TypeP2P, to.id, g.money(g.logn(5000, 0.5), cur, true), "", u.city, dev, "")
 		}
 	}
+}
+
+// borrowed: one payment from a device the user never used, right after
+// logging in on it.
+func (g *gen) borrowed(u *user, d, place int) {
+	ts := g.at(d, clampHour(g.hourOfDay()))
+	dev := g.device()
+	u.newDevice, u.newDevID = ts.Add(-g.minutes(1, 15)), dev
+	if g.r.Float64() < 0.6 {
+		to := g.users[u.family[g.r.IntN(len(u.family))]]
+		if to != u && to.joined < d {
+			g.add(u, ts, features.TypeP2P, to.id, g.money(g.logn(500, 0.9), g.cur(u), true), "", place, dev, "")
+		}
+		return
+	}
+	if len(u.favs) == 0 {
+		return
+	}
+	k := u.favs[g.r.IntN(len(u.favs))]
+	m := g.merchants[k]
+	g.add(u, ts, features.TypePayment, m.id, g.money(g.logn(mccs[m.mcc].median, 0.6)*u.spend, g.cur(u), false), mccs[m.mcc].code, place, dev, "")
 }
 
 // groupBill: friends each send the organiser their share within the hour,
@@ -642,17 +668,24 @@ func (g *gen) purchase(u *user, d, place int) {
 	g.add(u, g.at(d, clampHour(h)), typ, m.id, g.money(amt, g.cur(u), false), mc.code, place, g.dev(u), "")
 }
 
-func (g *gen) employer(e *user, d, dom int) {
-	if dom != e.payDay || len(e.staff) == 0 {
+// employer: a pay run every week or two, funded by a top-up from the
+// company's card just before.
+func (g *gen) employer(e *user, d int) {
+	if d < e.payFirst || (d-e.payFirst)%e.payEvery != 0 || len(e.staff) == 0 {
 		return
 	}
-	ts := g.at(d, 10+g.r.Float64())
+	start := g.at(d, 10+g.r.Float64())
+	ts := start
+	var total float64
 	for _, i := range e.staff {
 		u := g.users[i]
 		if u.joined > d {
 			continue
 		}
 		ts = ts.Add(time.Duration(5+g.r.IntN(40)) * time.Second)
-		g.add(e, ts, features.TypeP2P, u.id, g.money(g.logn(9000, 0.45), g.cur(e), false), "", e.city, e.device, "")
+		pay := u.spend * 9000 * float64(e.payEvery) / 30 * (0.9 + 0.2*g.r.Float64())
+		total += pay
+		g.add(e, ts, features.TypeP2P, u.id, g.money(pay, g.cur(e), false), "", e.city, e.device, "")
 	}
+	g.add(e, start.Add(-g.minutes(30, 90)), features.TypeTopup, e.cards[0], g.money(total, g.cur(e), true), "", e.city, e.device, "")
 }

@@ -32,7 +32,7 @@ func TestBars(t *testing.T) {
 	start := time.Now()
 	trainSet := simulate(t, 101, 700, 24, nil)
 	m := train(t, trainSet, model.AlgoGBT)
-	held := simulate(t, 202, 700, 24, map[string]float64{sim.ATO: 1, sim.CardTesting: 2, sim.Mule: 2, sim.Scam: 3, sim.Structuring: 2, sim.PromoAbuse: 2})
+	held := simulate(t, 202, 700, 24, map[string]float64{sim.ATO: 2, sim.CardTesting: 1, sim.Mule: 2, sim.Scam: 3, sim.Structuring: 2, sim.PromoAbuse: 1})
 	rep := evaluate(t, held, m)
 	rules := evaluate(t, held, model.DefaultRules())
 	t.Logf("held out: %d rows, %d frauds; model ROC-AUC %.4f PR-AUC %.4f, recall %.3f at precision 0.9 (rules %.3f), operating point P %.3f R %.3f; %v",

@@ -74,7 +74,6 @@ func train(t testing.TB, d data, algo string) *model.Model {
 	t.Helper()
 	tc := model.DefaultTrainConfig()
 	tc.Algo = algo
-	tc.GBT.Trees = 60
 	m, err := model.Train(slices.Clone(d.txns), d.labels, tc, features.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
