@@ -34,6 +34,7 @@ type RiskTrainCmd struct {
 	ValidFrac       float64  `default:"0.25" help:"Latest share of the rows held out for the thresholds and metrics."`
 	TargetPrecision float64  `default:"0.9" help:"Precision of the challenge threshold on the held-out rows."`
 	DenyPrecision   float64  `default:"0.98" help:"Precision of the deny threshold on the held-out rows."`
+	Drop            []string `help:"Features the model must not see (for ablations), by name."`
 }
 
 // Run trains and writes the model.
@@ -52,6 +53,7 @@ func (c *RiskTrainCmd) Run(_ context.Context, g *Globals) error {
 	tc.Algo, tc.Seed, tc.NegSample, tc.ValidFrac, tc.TargetPrecision, tc.DenyPrecision = c.Algo, c.Seed, c.NegSample, c.ValidFrac, c.TargetPrecision, c.DenyPrecision
 	tc.GBT.Trees, tc.GBT.Depth, tc.GBT.LearningRate = c.Trees, c.Depth, c.LearningRate
 	tc.Inputs = append([]string{c.In}, c.Labels...)
+	tc.Drop = c.Drop
 	m, err := model.Train(txns, labels, tc, features.DefaultConfig())
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/risk/features"
@@ -76,10 +77,22 @@ type Model struct {
 	Training   Training   `json:"training"`
 	GBT        *GBT       `json:"gbt,omitempty"`
 	LogReg     *LogReg    `json:"logreg,omitempty"`
+	// Dropped are features the model does not see (set to 0 in training
+	// and scoring): for ablations.
+	Dropped []string `json:"dropped,omitempty"`
+	drop    []int
 }
 
 // Score is the probability of fraud of a feature vector.
 func (m *Model) Score(x []float64) float64 {
+	if len(m.drop) > 0 {
+		var buf [features.NumFeatures]float64
+		copy(buf[:], x)
+		for _, i := range m.drop {
+			buf[i] = 0
+		}
+		x = buf[:]
+	}
 	switch {
 	case m.GBT != nil:
 		return sigmoid(m.GBT.Margin(x))
@@ -97,12 +110,27 @@ func (m *Model) contentVersion() (string, error) {
 		T Thresholds
 		G *GBT
 		L *LogReg
-	}{m.Algo, m.Features, m.Thresholds, m.GBT, m.LogReg})
+		D []string `json:",omitempty"`
+	}{m.Algo, m.Features, m.Thresholds, m.GBT, m.LogReg, m.Dropped})
 	if err != nil {
 		return "", fmt.Errorf("model: hashing: %w", err)
 	}
 	h := sha256.Sum256(b)
 	return m.Algo + "-" + hex.EncodeToString(h[:6]), nil
+}
+
+// setDropped resolves the dropped features' names.
+func (m *Model) setDropped(names []string) error {
+	m.Dropped, m.drop = nil, nil
+	for _, n := range names {
+		i := slices.Index(features.Names[:], n)
+		if i < 0 {
+			return fmt.Errorf("model: no feature %q to drop", n)
+		}
+		m.Dropped = append(m.Dropped, n)
+		m.drop = append(m.drop, i)
+	}
+	return nil
 }
 
 // Write writes the model as indented JSON.
@@ -171,6 +199,9 @@ func Read(r io.Reader) (*Model, error) {
 		}
 	default:
 		return nil, fmt.Errorf("model: algorithm %q without exactly its parameters", m.Algo)
+	}
+	if err := m.setDropped(m.Dropped); err != nil {
+		return nil, err
 	}
 	v, err := m.contentVersion()
 	if err != nil {

@@ -58,6 +58,7 @@ type TrainConfig struct {
 	DenyPrecision   float64 // the deny threshold's
 	Seed            uint64
 	Inputs          []string
+	Drop            []string // features the model must not see (ablations)
 }
 
 // DefaultTrainConfig trains trees.
@@ -76,8 +77,17 @@ func Train(txns []features.Txn, labels map[string]features.Label, tc TrainConfig
 	if tc.NegSample <= 0 || tc.NegSample > 1 || tc.ValidFrac <= 0 || tc.ValidFrac >= 1 {
 		return nil, fmt.Errorf("train: neg-sample %v must be in (0,1] and valid-frac %v in (0,1)", tc.NegSample, tc.ValidFrac)
 	}
+	m := &Model{Format: Format, Created: time.Now().UTC().Truncate(time.Second), Algo: tc.Algo, Features: features.Names[:]}
+	if err := m.setDropped(tc.Drop); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	x := Matrix(txns, cfg)
 	nf := features.NumFeatures
+	for i := range len(txns) {
+		for _, f := range m.drop {
+			x[i*nf+f] = 0
+		}
+	}
 	n := len(txns)
 	y := make([]bool, n)
 	typ := make([]string, n)
@@ -115,7 +125,6 @@ func Train(txns []features.Txn, labels map[string]features.Label, tc TrainConfig
 	if frauds == 0 || frauds == len(fy) {
 		return nil, fmt.Errorf("train: the training part (%d rows) needs both fraud and legitimate rows, has %d frauds", cut, frauds)
 	}
-	m := &Model{Format: Format, Created: time.Now().UTC().Truncate(time.Second), Algo: tc.Algo, Features: features.Names[:]}
 	m.Training = Training{Inputs: tc.Inputs, Rows: len(fy), Frauds: frauds, NegSample: tc.NegSample, ValidFrac: tc.ValidFrac,
 		TargetPrec: tc.TargetPrecision, DenyPrec: tc.DenyPrecision}
 	switch tc.Algo {
