@@ -102,8 +102,9 @@ func (a *ModelAssessor) Assess(ctx context.Context, e Event) Decision {
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
-	a.fallbacks.Add(1)
-	a.cfg.Log.Warn("risk: the rules decide", "err", err, "user", e.UserID)
+	if n := a.fallbacks.Add(1); n&(n-1) == 0 { // the 1st, 2nd, 4th, 8th...: not a flood under load
+		a.cfg.Log.Warn("risk: the rules decide", "err", err, "user", e.UserID, "fallbacks", n)
+	}
 	return a.rules.Assess(ctx, e)
 }
 

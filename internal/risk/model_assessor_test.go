@@ -79,6 +79,7 @@ func TestModelAssessorState(t *testing.T) {
 // budget's timer and goroutine, and Done.
 func BenchmarkModelAssessor(b *testing.B) {
 	cfg := DefaultModelConfig()
+	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := NewModelAssessor(model.DefaultRules(), cfg)
 	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	ctx := context.Background()
@@ -88,7 +89,5 @@ func BenchmarkModelAssessor(b *testing.B) {
 			a.Done(e)
 		}
 	}
-	if a.Fallbacks() > 0 {
-		b.Logf("%d fallbacks", a.Fallbacks())
-	}
+	b.ReportMetric(float64(a.Fallbacks()), "fallbacks")
 }

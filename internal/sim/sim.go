@@ -455,7 +455,10 @@ func (g *gen) day(d int) {
 			u.trip = -1
 		}
 		if u.trip < 0 && g.r.Float64() < 1.0/120 {
-			dest := g.r.IntN(len(cities) - 3) // not the rarest places
+			dest := g.r.IntN(len(cities))
+			if dest >= len(cities)-3 && g.r.Float64() < 0.7 { // the rarest places, rarely
+				dest = g.r.IntN(len(cities) - 3)
+			}
 			if dest != u.city {
 				u.trip, u.tripUntil = dest, d+1+g.r.IntN(5)
 				air := g.merchantWith(11)
