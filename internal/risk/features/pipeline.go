@@ -60,7 +60,12 @@ const (
 	FNewDeviceLogin
 	FDeviceUsers
 	FDeviceNewUsers24h
-	FDeviceTxns1h
+	FDeviceCnt1m
+	FDeviceAmt1m
+	FDeviceCnt1h
+	FDeviceAmt1h
+	FDeviceCnt24h
+	FDeviceAmt24h
 	FNewCountry
 	FCountryMismatch
 	FNoLocation
@@ -78,14 +83,22 @@ const (
 	FUserCards24h
 	FUserTopups1h
 	FCardUsers
+	FCardCnt1m
+	FCardAmt1m
+	FCardCnt1h
+	FCardAmt1h
 	FCardCnt24h
+	FCardAmt24h
 	FInAmt24h
 	FInPayers24h
 	FSinceInMin
 	FOutOverIn24h
 	FPayeeAgeH
 	FPayeeOut24h
+	FPayeeCnt1m
+	FPayeeAmt1m
 	FPayeeCnt1h
+	FPayeeAmt1h
 	FPayeeCnt24h
 	FPayeeAmt24h
 	FPayeePayers24h
@@ -103,12 +116,16 @@ var Names = [NumFeatures]string{
 	"log_amount", "type_p2p", "type_payment", "type_paycode", "type_withdrawal", "type_topup", "local_hour",
 	"amount_z", "amount_over_max", "user_txns", "user_age_h", "since_last_min", "first_out", "hour_surprisal",
 	"new_payee", "payee_times", "new_mcc", "mcc_risk",
-	"new_device", "device_age_h", "new_device_login", "device_users", "device_new_users_24h", "device_txns_1h",
+	"new_device", "device_age_h", "new_device_login", "device_users", "device_new_users_24h",
+	"device_cnt_1m", "device_amt_1m", "device_cnt_1h", "device_amt_1h", "device_cnt_24h", "device_amt_24h",
 	"new_country", "country_mismatch", "no_location", "km_from_last", "speed_kmh", "impossible_travel", "km_from_home",
 	"user_cnt_1m", "user_amt_1m", "user_cnt_1h", "user_amt_1h", "user_cnt_24h", "user_amt_24h", "user_payees_1h",
-	"user_cards_24h", "user_topups_1h", "card_users", "card_cnt_24h",
+	"user_cards_24h", "user_topups_1h", "card_users",
+	"card_cnt_1m", "card_amt_1m", "card_cnt_1h", "card_amt_1h", "card_cnt_24h", "card_amt_24h",
 	"in_amt_24h", "in_payers_24h", "since_in_min", "out_over_in_24h",
-	"payee_age_h", "payee_out_24h", "payee_cnt_1h", "payee_cnt_24h", "payee_amt_24h", "payee_payers_24h", "payee_new_payers_24h", "payee_payers_ever",
+	"payee_age_h", "payee_out_24h",
+	"payee_cnt_1m", "payee_amt_1m", "payee_cnt_1h", "payee_amt_1h", "payee_cnt_24h", "payee_amt_24h",
+	"payee_payers_24h", "payee_new_payers_24h", "payee_payers_ever",
 	"near_threshold", "near_7d", "out_24h_over_report",
 	"anomaly",
 }
@@ -257,8 +274,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 			}
 		}
 		dst[FDeviceNewUsers24h] = float64(n)
-		_, h, _ := d.Win.spans(now)
-		dst[FDeviceTxns1h] = h.n
+		spans(dst, FDeviceCnt1m, &d.Win, now)
 	} else {
 		dst[FDeviceUsers] = 1
 	}
@@ -294,10 +310,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 	}
 
 	// The user's velocity.
-	m, h, d := u.Out.spans(now)
-	dst[FUserCnt1m], dst[FUserAmt1m] = m.n, l1p(m.amt)
-	dst[FUserCnt1h], dst[FUserAmt1h] = h.n, l1p(h.amt)
-	dst[FUserCnt24h], dst[FUserAmt24h] = d.n, l1p(d.amt)
+	d := spans(dst, FUserCnt1m, &u.Out, now)
 	dst[FUserPayees1h], _ = intf(u.Out.distinct(now, 3600))
 	dst[FUserCards24h], _ = intf(u.Cards.distinct(now, day))
 	_, th, _ := u.Cards.spans(now)
@@ -328,16 +341,16 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 			age = now - pu.First
 		}
 		dst[FPayeeAgeH] = l1p(float64(age) / 3600)
-		_, h, d := cp.In.spans(now)
-		dst[FPayeeCnt1h], dst[FPayeeCnt24h], dst[FPayeeAmt24h] = h.n, d.n, l1p(d.amt)
+		if out {
+			spans(dst, FPayeeCnt1m, &cp.In, now)
+		} else {
+			spans(dst, FCardCnt1m, &cp.In, now)
+			dst[FCardUsers] = float64(cp.Users)
+		}
 		dst[FPayeePayers24h], _ = intf(cp.In.distinct(now, day))
 		_, _, nd := cp.NewIn.spans(now)
 		dst[FPayeeNewPayers24h] = nd.n
 		dst[FPayeePayersEver] = l1p(float64(cp.Payers))
-		if t.Type == TypeTopup {
-			dst[FCardUsers] = float64(cp.Users)
-			dst[FCardCnt24h] = d.n
-		}
 	} else if pu := s.Users[t.Counterparty]; pu != nil {
 		dst[FPayeeAgeH] = l1p(float64(now-pu.First) / 3600)
 	}
@@ -360,6 +373,16 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 	}
 	dst[FAnomaly] = anomaly
 	return anomaly
+}
+
+// spans writes the count and amount within 1 minute, 1 hour and 24 hours
+// into the six features from base on, and returns the 24-hour span.
+func spans(dst []float64, base int, w *Window, now int64) span {
+	m, h, d := w.spans(now)
+	dst[base], dst[base+1] = m.n, l1p(m.amt)
+	dst[base+2], dst[base+3] = h.n, l1p(h.amt)
+	dst[base+4], dst[base+5] = d.n, l1p(d.amt)
+	return d
 }
 
 func intf(n int, _ int64) (float64, int64) { return float64(n), 0 }
@@ -404,7 +427,7 @@ func (p *Pipeline) Observe(t *Txn) {
 	if _, ok := d.Users[t.UserID]; !ok {
 		bump(d.Users, t.UserID, now)
 	}
-	d.Win.add(Ev{T: now, K: t.UserID})
+	d.Win.add(Ev{T: now, A: amt, K: t.UserID})
 
 	cp := s.Parties[t.Counterparty]
 	if cp == nil {

@@ -25,8 +25,8 @@ func evaluate(t *testing.T, d data, dec model.Decider) *model.Report {
 // The bars of docs/risk-evaluation.md on a smaller run: trained on one
 // seed and mix, measured on another seed and mix.
 func TestBars(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains a model")
+	if testing.Short() || raceOn {
+		t.Skip("trains a model on a simulation: no concurrency to check, ten times slower under the race detector")
 	}
 	start := time.Now()
 	trainSet := simulate(t, 101, 1200, 24, nil)
