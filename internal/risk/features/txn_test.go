@@ -210,3 +210,20 @@ func TestReaderEOF(t *testing.T) {
 		t.Fatalf("got %v, want EOF", err)
 	}
 }
+
+func TestPrune(t *testing.T) {
+	p := features.New(features.DefaultConfig())
+	at := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	old := features.Txn{TS: at, ID: "1", Type: features.TypeP2P, UserID: "old", Counterparty: "p1", Amount: 100, Currency: "CNY", DeviceID: "d1"}
+	recent := features.Txn{TS: at.Add(48 * time.Hour), ID: "2", Type: features.TypeP2P, UserID: "new", Counterparty: "p2", Amount: 100, Currency: "CNY", DeviceID: "d2"}
+	p.Observe(&old)
+	p.Observe(&recent)
+	p.State.Prune(24 * 3600)
+	s := p.State
+	if s.Users["old"] != nil || s.Parties["p1"] != nil || s.Devices["d1"] != nil {
+		t.Error("idle entries kept")
+	}
+	if s.Users["new"] == nil || s.Parties["p2"] == nil || s.Devices["d2"] == nil {
+		t.Error("recent entries forgotten")
+	}
+}
