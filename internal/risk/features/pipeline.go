@@ -136,6 +136,7 @@ var Names = [NumFeatures]string{
 type Pipeline struct {
 	Cfg   Config
 	State *State
+	seen  map[string]struct{} // scratch for distinct counts
 }
 
 // New returns a pipeline with an empty state.
@@ -179,6 +180,9 @@ const (
 // profile anomaly score (the same as dst[FAnomaly]).
 func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 	s := p.State
+	if p.seen == nil {
+		p.seen = make(map[string]struct{}, maxWindow)
+	}
 	now := t.TS.Unix()
 	amt := p.Ref(t)
 	la := math.Log(max(amt, 0.01))
@@ -311,8 +315,8 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 
 	// The user's velocity.
 	d := spans(dst, FUserCnt1m, &u.Out, now)
-	dst[FUserPayees1h], _ = intf(u.Out.distinct(now, 3600))
-	dst[FUserCards24h], _ = intf(u.Cards.distinct(now, day))
+	dst[FUserPayees1h], _ = intf(u.Out.distinct(now, 3600, p.seen))
+	dst[FUserCards24h], _ = intf(u.Cards.distinct(now, day, p.seen))
 	_, th, _ := u.Cards.spans(now)
 	dst[FUserTopups1h] = th.n
 
@@ -320,7 +324,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 	if me := s.Parties[t.UserID]; me != nil {
 		_, _, in := me.In.spans(now)
 		dst[FInAmt24h] = l1p(in.amt)
-		dst[FInPayers24h], _ = intf(me.In.distinct(now, day))
+		dst[FInPayers24h], _ = intf(me.In.distinct(now, day, p.seen))
 		if me.LastIn > 0 {
 			dst[FSinceInMin] = l1p(float64(now-me.LastIn) / 60)
 		} else {
@@ -347,7 +351,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 			spans(dst, FCardCnt1m, &cp.In, now)
 			dst[FCardUsers] = float64(cp.Users)
 		}
-		dst[FPayeePayers24h], _ = intf(cp.In.distinct(now, day))
+		dst[FPayeePayers24h], _ = intf(cp.In.distinct(now, day, p.seen))
 		_, _, nd := cp.NewIn.spans(now)
 		dst[FPayeeNewPayers24h] = nd.n
 		dst[FPayeePayersEver] = l1p(float64(cp.Payers))

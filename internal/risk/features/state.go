@@ -71,10 +71,9 @@ func (w *Window) spans(now int64) (m, h, d span) {
 }
 
 // distinct counts the distinct keys within secs before now, and the time
-// of the newest event (0 when none).
-func (w *Window) distinct(now, secs int64) (n int, newest int64) {
-	var seen [maxWindow]string
-	k := 0
+// of the newest event (0 when none). seen is scratch space.
+func (w *Window) distinct(now, secs int64, seen map[string]struct{}) (n int, newest int64) {
+	clear(seen)
 	for i := len(w.E) - 1; i >= 0; i-- {
 		e := w.E[i]
 		if now-e.T > secs {
@@ -83,19 +82,9 @@ func (w *Window) distinct(now, secs int64) (n int, newest int64) {
 		if newest == 0 {
 			newest = e.T
 		}
-		dup := false
-		for _, s := range seen[:k] {
-			if s == e.K {
-				dup = true
-				break
-			}
-		}
-		if !dup && k < len(seen) {
-			seen[k] = e.K
-			k++
-		}
+		seen[e.K] = struct{}{}
 	}
-	return k, newest
+	return len(seen), newest
 }
 
 // Profile is what the pipeline knows of one user's own behaviour: streaming

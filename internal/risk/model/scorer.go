@@ -70,11 +70,13 @@ type Rules struct {
 	DenyCount1m       float64
 	ChallengeCount1h  float64
 	ChallengeAboveDay float64 // the day's money-outs including this one
+	ReportAbove       float64 // the pipeline's reporting threshold (to read the day's total)
 }
 
 // DefaultRules mirror internal/risk's DefaultRulesConfig for CNY.
 func DefaultRules() *Rules {
-	return &Rules{ChallengeAbove: 10_000, NewUserAbove: 500, NewUserHours: 24, ChallengeCount1m: 30, DenyCount1m: 120, ChallengeCount1h: 20, ChallengeAboveDay: 50_000}
+	return &Rules{ChallengeAbove: 10_000, NewUserAbove: 500, NewUserHours: 24, ChallengeCount1m: 30, DenyCount1m: 120, ChallengeCount1h: 20, ChallengeAboveDay: 50_000,
+		ReportAbove: features.DefaultConfig().ReportAbove}
 }
 
 // Name names the baseline.
@@ -92,7 +94,7 @@ func (r *Rules) Decide(t *features.Txn, x []float64) Verdict {
 	if out && amt > r.ChallengeAbove {
 		fire(0.3, "large amount")
 	}
-	if out && x[features.FOut24hOverReport]*features.DefaultConfig().ReportAbove > r.ChallengeAboveDay {
+	if out && x[features.FOut24hOverReport]*r.ReportAbove > r.ChallengeAboveDay {
 		fire(0.2, "large daily total")
 	}
 	ageH := math.Expm1(x[features.FUserAgeH])
