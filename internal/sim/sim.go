@@ -436,7 +436,7 @@ func (g *gen) day(d int) {
 	weekday := g.cfg.Start.AddDate(0, 0, d).Weekday()
 	weekend := weekday == time.Saturday || weekday == time.Sunday
 	dom := g.cfg.Start.AddDate(0, 0, d).Day()
-	for i, u := range g.users {
+	for _, u := range g.users {
 		if u.joined > d {
 			continue
 		}
@@ -444,7 +444,6 @@ func (g *gen) day(d int) {
 			g.employer(u, d)
 			continue
 		}
-		_ = i
 		first := true
 		if u.joined == d {
 			g.join(u, d)

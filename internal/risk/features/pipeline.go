@@ -315,8 +315,8 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 
 	// The user's velocity.
 	d := spans(dst, FUserCnt1m, &u.Out, now)
-	dst[FUserPayees1h], _ = intf(u.Out.distinct(now, 3600, p.seen))
-	dst[FUserCards24h], _ = intf(u.Cards.distinct(now, day, p.seen))
+	dst[FUserPayees1h] = u.Out.distinct(now, 3600, p.seen)
+	dst[FUserCards24h] = u.Cards.distinct(now, day, p.seen)
 	_, th, _ := u.Cards.spans(now)
 	dst[FUserTopups1h] = th.n
 
@@ -324,7 +324,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 	if me := s.Parties[t.UserID]; me != nil {
 		_, _, in := me.In.spans(now)
 		dst[FInAmt24h] = l1p(in.amt)
-		dst[FInPayers24h], _ = intf(me.In.distinct(now, day, p.seen))
+		dst[FInPayers24h] = me.In.distinct(now, day, p.seen)
 		if me.LastIn > 0 {
 			dst[FSinceInMin] = l1p(float64(now-me.LastIn) / 60)
 		} else {
@@ -351,7 +351,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 			spans(dst, FCardCnt1m, &cp.In, now)
 			dst[FCardUsers] = float64(cp.Users)
 		}
-		dst[FPayeePayers24h], _ = intf(cp.In.distinct(now, day, p.seen))
+		dst[FPayeePayers24h] = cp.In.distinct(now, day, p.seen)
 		_, _, nd := cp.NewIn.spans(now)
 		dst[FPayeeNewPayers24h] = nd.n
 		dst[FPayeePayersEver] = l1p(float64(cp.Payers))
@@ -388,8 +388,6 @@ func spans(dst []float64, base int, w *Window, now int64) span {
 	dst[base+4], dst[base+5] = d.n, l1p(d.amt)
 	return d
 }
-
-func intf(n int, _ int64) (float64, int64) { return float64(n), 0 }
 
 // Observe adds t to the state. Call it after Extract, for every
 // transaction that happened.

@@ -70,21 +70,18 @@ func (w *Window) spans(now int64) (m, h, d span) {
 	return
 }
 
-// distinct counts the distinct keys within secs before now, and the time
-// of the newest event (0 when none). seen is scratch space.
-func (w *Window) distinct(now, secs int64, seen map[string]struct{}) (n int, newest int64) {
+// distinct counts the distinct keys within secs before now; seen is
+// scratch space.
+func (w *Window) distinct(now, secs int64, seen map[string]struct{}) float64 {
 	clear(seen)
 	for i := len(w.E) - 1; i >= 0; i-- {
 		e := w.E[i]
 		if now-e.T > secs {
 			break
 		}
-		if newest == 0 {
-			newest = e.T
-		}
 		seen[e.K] = struct{}{}
 	}
-	return len(seen), newest
+	return float64(len(seen))
 }
 
 // Profile is what the pipeline knows of one user's own behaviour: streaming
