@@ -40,6 +40,8 @@ type CLI struct {
 	Verify    VerifyCmd    `cmd:"" help:"Verify the transparency log's checkpoint, inclusion and consistency proofs offline, with only its public key."`
 	Audit     AuditCmd     `cmd:"" help:"Replay the whole transparency log against the ledger's transfers (read-only)."`
 	Screening ScreeningCmd `cmd:"" help:"Sanctions screening: load the lists, screen names."`
+	Risk      RiskCmd      `cmd:"" help:"The fraud model offline: train, replay transactions, evaluate scores."`
+	Sim       SimCmd       `cmd:"" help:"Simulate wallet traffic with labelled fraud (transactions and labels CSV)."`
 }
 
 // Main runs the command line and returns the process exit code.
