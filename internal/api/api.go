@@ -78,6 +78,7 @@ func New(opts Options) (http.Handler, huma.API) {
 		registerBill(a, opts.Wallet, opts.Log)
 		registerCases(a, opts.Wallet)
 		registerAMLReports(a, opts.Wallet)
+		registerRiskExports(a, opts.Wallet)
 		registerBank(a, opts.Wallet)
 		registerMerchants(a, opts.Wallet)
 		registerPasskeys(a, opts.Wallet)

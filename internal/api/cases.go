@@ -207,3 +207,58 @@ func registerAMLReports(a huma.API, w *wallet.Service) {
 		}{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="aml-%s-%s-%s.csv"`, in.Kind, in.From, in.To), buf.Bytes()}, nil
 	}))
 }
+
+// csvOutput is a CSV download.
+type csvOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+func registerRiskExports(a huma.API, w *wallet.Service) {
+	type period struct {
+		From string `query:"from" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-11-01" doc:"The first day (UTC)."`
+		To   string `query:"to" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-12-01" doc:"The day after the last (UTC)."`
+	}
+	parse := func(p period) (time.Time, time.Time, error) {
+		from, err1 := time.Parse(time.DateOnly, p.From)
+		to, err2 := time.Parse(time.DateOnly, p.To)
+		if err1 != nil || err2 != nil || !from.Before(to) {
+			return from, to, invalid("query.from", "from and to are dates, YYYY-MM-DD, from before to")
+		}
+		return from, to, nil
+	}
+	huma.Register(a, huma.Operation{
+		OperationID: "riskTransactions", Method: http.MethodGet, Path: "/v1/operator/risk/transactions", Tags: []string{casesTag},
+		Summary: "The money-outs risk decided in a period, as the fraud model's transactions file (operators)",
+		Description: "The columns of `slt risk train` and `slt risk replay` (docs/risk-evaluation.md); txn_id is the decision's id. " +
+			"With /v1/operator/risk/labels it is the next training's data.",
+		Security: operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *period) (*csvOutput, error) {
+		from, to, err := parse(*in)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := w.RiskTransactions(ctx, from, to, &buf); err != nil {
+			return nil, err
+		}
+		return &csvOutput{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="risk-transactions-%s-%s.csv"`, in.From, in.To), buf.Bytes()}, nil
+	}))
+	huma.Register(a, huma.Operation{
+		OperationID: "riskLabels", Method: http.MethodGet, Path: "/v1/operator/risk/labels", Tags: []string{casesTag},
+		Summary:     "Labels from the operators' work: decided risk holds and insurance claims (operators)",
+		Description: "txn_id,is_fraud,typology: a confirmed hold or a paid claim is fraud, a cleared hold or a rejected claim is not.",
+		Security:    operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
+	}, wrap(func(ctx context.Context, in *period) (*csvOutput, error) {
+		from, to, err := parse(*in)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := w.RiskLabels(ctx, from, to, &buf); err != nil {
+			return nil, err
+		}
+		return &csvOutput{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="risk-labels-%s-%s.csv"`, in.From, in.To), buf.Bytes()}, nil
+	}))
+}

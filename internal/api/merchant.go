@@ -331,7 +331,7 @@ func registerPay(a huma.API, w *wallet.Service) {
 		}
 		sess, _ := ctx.Value(sessionKey).(wallet.Session)
 		r, err := w.PayMerchant(ctx, userFrom(ctx), wallet.ScanPayment{Payload: in.Body.Payload, Amount: in.Body.Amount, PIN: in.Body.PIN, Passkey: in.Body.Passkey.raw(),
-			IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
+			IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt, Device: sess.DeviceID})
 		if err != nil {
 			return nil, err
 		}

@@ -224,7 +224,7 @@ func registerMoney(a huma.API, w *wallet.Service) {
 		}
 		sess, _ := ctx.Value(sessionKey).(wallet.Session)
 		r, err := w.Transfer(ctx, userFrom(ctx), wallet.P2PRequest{To: in.Body.To, Amount: in.Body.Amount, Currency: in.Body.Currency,
-			PIN: in.Body.PIN, Passkey: in.Body.Passkey.raw(), TOTP: in.Body.TOTP, Note: in.Body.Note, IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt})
+			PIN: in.Body.PIN, Passkey: in.Body.Passkey.raw(), TOTP: in.Body.TOTP, Note: in.Body.Note, IdempotencyKey: in.Key, SessionStarted: sess.CreatedAt, Device: sess.DeviceID})
 		if err != nil {
 			return nil, err
 		}

@@ -2,10 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/shiliantong/shiliantong/internal/risk"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -38,6 +42,27 @@ func TestSimTrainReplayEval(t *testing.T) {
 	code, out, e = run(t, "risk", "eval", "--scores", p("s.csv"), "--labels", p("l.csv"))
 	if code != 0 || !strings.Contains(out, "ROC-AUC") || !strings.Contains(out, "promo_abuse") {
 		t.Fatalf("eval: %d %s %s", code, out, e)
+	}
+	// The server takes the model (and a candidate in shadow): it decides
+	// money-outs within its budget.
+	srv := &ServeCmd{RiskModel: p("m.json"), RiskShadow: p("m.json"), RiskVelocity: []int{30, 120}, RiskNewDevice: 10 * time.Minute}
+	a, stats, err := srv.assessor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ma, ok := a.(*risk.ModelAssessor)
+	if !ok || stats == nil {
+		t.Fatalf("assessor %T, shadow %v", a, stats)
+	}
+	ev := risk.Event{Kind: "p2p", UserID: "u1", Counterparty: "u2", Amount: 1250, Currency: "CNY", At: time.Now(), Device: "d1"}
+	if d := ma.Assess(context.Background(), ev); !strings.HasPrefix(d.Model, "gbt-") || d.Score < 0 || d.Score > 1 {
+		t.Errorf("decision %+v", d)
+	}
+	if stats.Count() != 1 || stats.Agreement() != 1 {
+		t.Errorf("shadow: %d decisions, agreement %v", stats.Count(), stats.Agreement())
+	}
+	if _, _, err := (&ServeCmd{RiskShadow: p("m.json"), RiskVelocity: []int{30, 120}}).assessor(); err == nil {
+		t.Error("a shadow without a live model was accepted")
 	}
 	// The rules baseline and the anomaly baseline need no model.
 	for _, b := range []string{"rules", "anomaly"} {

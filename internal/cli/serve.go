@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/risk"
+	"github.com/shiliantong/shiliantong/internal/risk/model"
 	"github.com/shiliantong/shiliantong/internal/server"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
@@ -29,6 +30,8 @@ type ServeCmd struct {
 	Limits          string        `env:"SLT_LIMITS" type:"existingfile" help:"A JSON file of the KYC tier limits per currency (see docs/wallet.md); default: the built-in ones."`
 	PaycodeStep     time.Duration `env:"SLT_PAYCODE_STEP" default:"60s" help:"Time step of payment codes; shorter only for benchmarks, where a simulated phone may pay once per step."`
 	RiskNewDevice   time.Duration `env:"SLT_RISK_NEW_DEVICE" default:"10m" help:"Risk rules: for this long after a login, password-free payments from that device ask for the PIN (0 turns the rule off)."`
+	RiskModel       string        `env:"SLT_RISK_MODEL" type:"existingfile" help:"A fraud model file (slt risk train): it decides every money-out within 2 ms, the rules when it fails or is late (docs/risk.md). Without it the rules decide."`
+	RiskShadow      string        `env:"SLT_RISK_SHADOW" type:"existingfile" help:"A candidate model to run in shadow beside --risk-model: its decisions are counted (metrics slt_risk_shadow_*), never used."`
 }
 
 // Run serves until SIGTERM or SIGINT.
@@ -36,7 +39,10 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 	if len(s.RiskVelocity) != 2 {
 		return fmt.Errorf("--risk-velocity takes two numbers: challenge,deny (e.g. 30,120)")
 	}
-	rules := riskRules(s.RiskVelocity[0], s.RiskVelocity[1], s.RiskNewDevice)
+	rules, shadow, err := s.assessor()
+	if err != nil {
+		return err
+	}
 	wcfg := walletConfig(s.PINLock, s.PaycodeStep)
 	if s.Limits != "" {
 		data, err := os.ReadFile(s.Limits)
@@ -60,15 +66,45 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		PublicURL:       s.PublicURL,
 		LogOrigin:       s.LogOrigin,
 		Risk:            rules,
+		RiskShadow:      shadow,
 		Wallet:          wcfg,
 	})
 }
 
-func riskRules(challenge, deny int, newDevice time.Duration) risk.Assessor {
+func rulesConfig(challenge, deny int, newDevice time.Duration) risk.RulesConfig {
 	c := risk.DefaultRulesConfig()
 	c.ChallengeCount, c.DenyCount = challenge, deny
 	c.NewDeviceFor = newDevice
-	return risk.NewRules(c)
+	return c
+}
+
+// assessor is the risk decision point the flags ask for: the rules, or
+// the model with the rules as its fallback (and a shadow candidate).
+func (s *ServeCmd) assessor() (risk.Assessor, *model.ShadowStats, error) {
+	rc := rulesConfig(s.RiskVelocity[0], s.RiskVelocity[1], s.RiskNewDevice)
+	if s.RiskModel == "" {
+		if s.RiskShadow != "" {
+			return nil, nil, fmt.Errorf("--risk-shadow runs beside a live model: give --risk-model too")
+		}
+		return risk.NewRules(rc), nil, nil
+	}
+	live, err := model.Load(s.RiskModel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--risk-model: %w", err)
+	}
+	var d model.Decider = live
+	var stats *model.ShadowStats
+	if s.RiskShadow != "" {
+		cand, err := model.Load(s.RiskShadow)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--risk-shadow: %w", err)
+		}
+		stats = &model.ShadowStats{}
+		d = &model.Shadow{Live: live, Candidate: cand, Record: stats.Record}
+	}
+	mc := risk.DefaultModelConfig()
+	mc.Rules = rc
+	return risk.NewModelAssessor(d, mc), stats, nil
 }
 
 func walletConfig(pinLock, paycodeStep time.Duration) *wallet.Config {

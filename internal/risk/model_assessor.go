@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,7 @@ type ModelAssessor struct {
 	rules     *Rules
 	mu        sync.Mutex // guards engine
 	engine    *model.Engine
+	name      string // the live model's version
 	fallbacks atomic.Int64
 }
 
@@ -51,7 +53,7 @@ func NewModelAssessor(d model.Decider, cfg ModelConfig) *ModelAssessor {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &ModelAssessor{cfg: cfg, rules: NewRules(cfg.Rules), engine: model.NewEngine(cfg.Features, d)}
+	return &ModelAssessor{cfg: cfg, rules: NewRules(cfg.Rules), engine: model.NewEngine(cfg.Features, d), name: d.Name()}
 }
 
 // Fallbacks counts the decisions the rules made instead of the model.
@@ -61,9 +63,14 @@ func (a *ModelAssessor) Fallbacks() int64 { return a.fallbacks.Load() }
 func (a *ModelAssessor) txn(e Event) features.Txn {
 	t := features.Txn{TS: e.At, Type: e.Kind, UserID: e.UserID, Counterparty: e.Counterparty, Amount: e.Amount, Currency: e.Currency,
 		DeviceID: "user:" + e.UserID}
+	if e.Device != "" {
+		t.DeviceID = e.Device
+	}
 	if a.cfg.Device != nil {
 		t.DeviceID = a.cfg.Device(e)
 	}
+	t.MCC = e.MCC
+	t.ID = e.Ref
 	t.NewDeviceLogin = !e.SessionStarted.IsZero() && e.At.Sub(e.SessionStarted) < time.Hour
 	return t
 }
@@ -94,7 +101,9 @@ func (a *ModelAssessor) Assess(ctx context.Context, e Event) Decision {
 	select {
 	case r := <-ch:
 		if r.err == nil {
-			return toDecision(r.v, e.Strong)
+			d := toDecision(r.v, e.Strong)
+			d.Model = a.name
+			return d
 		}
 		err = r.err
 	case <-timer.C:
@@ -108,11 +117,19 @@ func (a *ModelAssessor) Assess(ctx context.Context, e Event) Decision {
 	return a.rules.Assess(ctx, e)
 }
 
+// toDecision maps the model's verdict: a score above the deny threshold
+// holds the money-out for an operator's review (a model alone does not
+// refuse a customer without recourse); the deny lists refuse.
 func toDecision(v model.Verdict, strong bool) Decision {
-	d := Decision{Reasons: v.Reasons}
+	d := Decision{Reasons: v.Reasons, Score: v.Score}
 	switch v.Decision {
 	case model.Deny:
-		d.Action = Deny
+		d.Action = Hold
+		for _, r := range v.Reasons {
+			if strings.HasSuffix(r, "on the deny list") {
+				d.Action = Deny
+			}
+		}
 	case model.Challenge:
 		d.Action = Challenge
 		if strong {
@@ -149,4 +166,12 @@ func (a *ModelAssessor) Restore(r io.Reader) error {
 	defer a.mu.Unlock()
 	a.engine.Pipe.State = s
 	return nil
+}
+
+// Prune forgets the users, payees and devices idle for longer than idle,
+// bounding the state's memory; run it now and then.
+func (a *ModelAssessor) Prune(idle time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.engine.Pipe.State.Prune(int64(idle / time.Second))
 }

@@ -19,11 +19,12 @@ type Action uint8
 const (
 	Allow     Action = iota // go ahead
 	Challenge               // only with the payment PIN (or another strong factor)
+	Hold                    // not now: an operator reviews it (a case), the payer may retry once it is released
 	Deny                    // refuse
 )
 
 func (a Action) String() string {
-	return [...]string{"allow", "challenge", "deny"}[a]
+	return [...]string{"allow", "challenge", "hold", "deny"}[a]
 }
 
 // Event is a money-out about to happen.
@@ -37,12 +38,24 @@ type Event struct {
 	Counterparty   string // payee user or merchant id
 	Strong         bool   // the payment PIN (or a passkey) was given
 	At             time.Time
+	// Device is the device the money-out comes from ("" if unknown): the
+	// session's device, or the payment-code device at a till.
+	Device string
+	// MCC is the merchant's category (ISO 18245) for payments, else "".
+	MCC string
+	// Ref is the money-out's own id (its ledger transfer), when known
+	// before it is made.
+	Ref string
 }
 
 // Decision is the answer, with the reasons a person can read.
 type Decision struct {
 	Action  Action
 	Reasons []string
+	// Score is the model's probability of fraud (0..1); the rules give 0.
+	Score float64
+	// Model names what decided: "rules", or the model's version.
+	Model string
 }
 
 // Assessor decides on events. Implementations must be safe for concurrent
@@ -128,6 +141,7 @@ func (r *Rules) Assess(_ context.Context, e Event) Decision {
 	if d.Action == Challenge && e.Strong {
 		d.Action = Allow // the PIN was given: the challenge is met
 	}
+	d.Model = "rules"
 	return d
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/shiliantong/shiliantong/internal/risk/model"
 	"net/http"
 	"strconv"
 	"time"
@@ -99,3 +100,20 @@ func (w *statusWriter) WriteHeader(code int) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// watchShadow exports how a shadow model's decisions compare with the
+// live one's.
+func (m *metrics) watchShadow(st *model.ShadowStats) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "slt_risk_shadow_agreement",
+		Help: "The share of money-outs the shadow model decided as the live one did (NaN before the first).",
+	}, st.Agreement))
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "slt_risk_shadow_decisions_total",
+		Help: "Money-outs the shadow model decided beside the live one.",
+	}, func() float64 { return float64(st.Count()) }))
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "slt_risk_shadow_failures_total",
+		Help: "Money-outs the shadow model failed on (it never affects the decision).",
+	}, func() float64 { return float64(st.Failures()) }))
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/shiliantong/shiliantong/internal/aml"
 	"github.com/shiliantong/shiliantong/internal/ledgerlog"
+	"github.com/shiliantong/shiliantong/internal/risk/model"
 	"log/slog"
 	"net"
 	"net/http"
@@ -70,6 +71,10 @@ type Config struct {
 	// DisputeSweepEvery is how often tickets are swept for deadlines
 	// (reminders, escalations, overdue marks); 0 means one minute.
 	DisputeSweepEvery time.Duration
+	// RiskShadow, if not nil, counts a shadow model's decisions beside the
+	// live one's (Risk is then a model assessor running a model.Shadow);
+	// /metrics shows them.
+	RiskShadow *model.ShadowStats
 	// AMLEvery is how often the AML monitor reads what the ledger
 	// committed (0: every 5 s); AMLRules are its thresholds (nil: the
 	// defaults, aml.DefaultRules).
@@ -107,6 +112,9 @@ func Run(ctx context.Context, cfg Config) error {
 	m := newMetrics()
 	eng := ledger.New(st, ledger.Options{Logger: log, OnBatch: m.observeBatch, CacheAccounts: cfg.CacheAccounts})
 	m.watchQueue(eng.QueueDepth)
+	if cfg.RiskShadow != nil {
+		m.watchShadow(cfg.RiskShadow)
+	}
 	wcfg := wallet.DefaultConfig()
 	if cfg.Wallet != nil {
 		wcfg = *cfg.Wallet
@@ -133,6 +141,10 @@ func Run(ctx context.Context, cfg Config) error {
 	go wsvc.RunWebhooks(rctx, min(every, 500*time.Millisecond))
 	go wsvc.RunSettlement(rctx, time.Hour)
 	go wsvc.RunDisputeSweep(rctx, cmp.Or(cfg.DisputeSweepEvery, time.Minute))
+	waitRisk := func() {}
+	if a, ok := cfg.Risk.(stateful); ok {
+		waitRisk = keepRiskState(rctx, a, store.DataDir(cfg.DB), 5*time.Minute, log)
+	}
 	keysEvery := cfg.KeysEvery
 	if keysEvery <= 0 {
 		keysEvery = 10 * time.Second
@@ -263,6 +275,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Warn("serve", "err", err)
 	}
 	stopReconciler()
+	waitRisk() // the model's state saved
 	stopAML()
 	wsvc.Close()
 	eng.Close()

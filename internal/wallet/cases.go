@@ -132,7 +132,17 @@ func (s *Service) DecideCase(ctx context.Context, id string, confirm bool, note 
 		return Case{}, fmt.Errorf("decide case: %w", err)
 	}
 	s.audit(ctx, "", "case_"+status, c.SubjectKind+":"+c.SubjectID, c.Kind+" "+c.ID+": "+note)
-	if !confirm && c.SubjectKind == "user" {
+	switch {
+	case c.Kind == CaseRisk && confirm:
+		// Fraud confirmed on a held payment: the account is taken over or
+		// abused; its outflows stop until customer service clears it.
+		if _, err := s.FreezeUser(ctx, c.SubjectID, true); err != nil {
+			return Case{}, err
+		}
+	case c.Kind == CaseRisk:
+		s.notify(c.SubjectID, "payment_released", "Your payment was reviewed",
+			"The payment we held is cleared: you can make it again now.")
+	case !confirm && c.SubjectKind == "user":
 		if err := s.releaseUser(ctx, c.SubjectID); err != nil {
 			return Case{}, err
 		}

@@ -178,7 +178,7 @@ func (s *Service) Micropay(ctx context.Context, m Merchant, authCode string, r O
 		return MerchantOrder{}, fmt.Errorf("micropay: %w", err)
 	}
 	if _, err := s.authorize(ctx, payer, "", o.Amount, o.Currency); err == nil {
-		if o, err = s.completeClaimed(ctx, payer, m, o, true); err != nil || o.Status != OrderUserPaying {
+		if o, err = s.completeClaimed(ctx, payer, m, o, true, fmt.Sprintf("paycode:%d", device)); err != nil || o.Status != OrderUserPaying {
 			return o, err
 		}
 	}
@@ -228,7 +228,7 @@ func (s *Service) confirmPayment(ctx context.Context, payer User, orderID string
 	if err := check(o); err != nil {
 		return MerchantReceipt{}, err
 	}
-	o, err = s.completeClaimed(ctx, payer, m, o, false)
+	o, err = s.completeClaimed(ctx, payer, m, o, false, "")
 	if err != nil {
 		return MerchantReceipt{}, err
 	}
@@ -236,9 +236,11 @@ func (s *Service) confirmPayment(ctx context.Context, payer User, orderID string
 }
 
 // completeClaimed pays an order the payer has claimed (USERPAYING).
-func (s *Service) completeClaimed(ctx context.Context, payer User, m Merchant, o MerchantOrder, passwordFree bool) (MerchantOrder, error) {
-	ev := risk.Event{Kind: "payment", UserID: payer.ID, UserSince: payer.CreatedAt, Amount: o.Amount, Currency: o.Currency,
-		Counterparty: "merchant:" + m.ID, Strong: !passwordFree, At: s.now()}
+// device is the payment-code device the till read ("" when the payer
+// confirms in the app).
+func (s *Service) completeClaimed(ctx context.Context, payer User, m Merchant, o MerchantOrder, passwordFree bool, device string) (MerchantOrder, error) {
+	ev := risk.Event{Kind: "paycode", UserID: payer.ID, UserSince: payer.CreatedAt, Amount: o.Amount, Currency: o.Currency,
+		Counterparty: "merchant:" + m.ID, Strong: !passwordFree, At: s.now(), Device: device, MCC: m.MCC, Ref: orderPaymentID(o).String()}
 	if err := s.assess(ctx, ev); err != nil {
 		if e, ok := AsError(err); ok && e.Code == CodePINRequired {
 			return o, nil // the payer confirms in the app

@@ -307,6 +307,7 @@ type ScanPayment struct {
 	Passkey        []byte // a passkey assertion (JSON) in place of the PIN (BeginPasskeyPayment)
 	IdempotencyKey string
 	SessionStarted time.Time
+	Device         string // the session's device ("" if unknown), for risk
 }
 
 // MerchantReceipt is a completed payment.
@@ -362,7 +363,8 @@ func (s *Service) PayMerchant(ctx context.Context, payer User, r ScanPayment) (M
 		return MerchantReceipt{}, err
 	}
 	ev := risk.Event{Kind: "payment", UserID: payer.ID, UserSince: payer.CreatedAt, SessionStarted: r.SessionStarted,
-		Amount: o.Amount, Currency: "CNY", Counterparty: "merchant:" + o.MerchantID, Strong: !passwordFree, At: s.now()}
+		Amount: o.Amount, Currency: "CNY", Counterparty: "merchant:" + o.MerchantID, Strong: !passwordFree, At: s.now(),
+		Device: r.Device, MCC: sc.Merchant.MCC, Ref: orderPaymentID(o).String()}
 	if err := s.assess(ctx, ev); err != nil {
 		return MerchantReceipt{}, err
 	}

@@ -397,4 +397,5 @@ type Store interface {
 	DisputeStore
 	DeviceStore
 	CaseStore
+	RiskStore
 }

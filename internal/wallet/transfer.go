@@ -31,6 +31,8 @@ type P2PRequest struct {
 	SessionStarted time.Time // when the payer's device logged in (risk: new device)
 
 	paymentRequest string // set when paying a payment request
+	// Device is the session's device ("" if unknown), for risk.
+	Device string
 }
 
 // Party is the other side of a payment, as a user may see it.
@@ -215,11 +217,6 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	if err := s.checkBalanceCap(ctx, payee, to, req.Amount); err != nil {
 		return Receipt{}, err
 	}
-	ev := risk.Event{Kind: "p2p", UserID: payer.ID, UserSince: payer.CreatedAt, SessionStarted: req.SessionStarted,
-		Amount: req.Amount, Currency: req.Currency, Counterparty: payee.ID, Strong: !passwordFree, At: s.now()}
-	if err := s.assess(ctx, ev); err != nil {
-		return Receipt{}, err
-	}
 	main := ledger.Transfer{
 		ID: operationID("p2p", payer.ID, req.IdempotencyKey), DebitAccountID: from.AccountID, CreditAccountID: to.AccountID,
 		Amount: req.Amount, Currency: req.Currency, Code: TransferP2P, Reference: note,
@@ -227,6 +224,12 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 	if req.paymentRequest != "" {
 		main.ID = ledger.NameID("wallet/payment-request", req.paymentRequest)
 		main.Reference = "request:" + req.paymentRequest
+	}
+	ev := risk.Event{Kind: "p2p", UserID: payer.ID, UserSince: payer.CreatedAt, SessionStarted: req.SessionStarted,
+		Amount: req.Amount, Currency: req.Currency, Counterparty: payee.ID, Strong: !passwordFree, At: s.now(),
+		Device: req.Device, Ref: main.ID.String()}
+	if err := s.assess(ctx, ev); err != nil {
+		return Receipt{}, err
 	}
 	created, err := s.moneyOut(ctx, payer, main, passwordFree)
 	if err != nil {
@@ -252,7 +255,10 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 // assess asks the risk decision point about a money-out.
 func (s *Service) assess(ctx context.Context, ev risk.Event) error {
 	d := s.risk.Assess(ctx, ev)
+	id := s.record(ev, d)
 	switch d.Action {
+	case risk.Hold:
+		return s.hold(ctx, ev, d, id)
 	case risk.Deny:
 		return newError(KindForbidden, CodeRiskDenied, "this payment was refused by risk control; contact customer service if you think this is wrong").
 			with("reasons", d.Reasons)

@@ -100,6 +100,7 @@ type Service struct {
 	codes     *receivecode.Codec
 	rp        *webauthn.WebAuthn // passkeys
 	screening screeningState
+	decisions *decisionLog
 }
 
 // New returns the wallet service and creates the system accounts it needs
@@ -132,11 +133,15 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		return nil, err
 	}
 	s.inbox = newOutbox(d.Store, log)
+	s.decisions = newDecisionLog(d.Store, log)
 	return s, nil
 }
 
 // Close sends the notifications still buffered.
-func (s *Service) Close() { s.inbox.close() }
+func (s *Service) Close() {
+	s.inbox.close()
+	s.decisions.close()
+}
 
 // systemAccount is the id of an operator account in a currency.
 func systemAccount(name, currency string) ledger.ID {

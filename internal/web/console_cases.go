@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/wallet"
@@ -89,6 +90,16 @@ func (a *App) consoleCases(w http.ResponseWriter, r *http.Request) {
 		}
 		if json.Unmarshal([]byte(c.Evidence), &ev) == nil {
 			row.Reason, row.Listed, row.Programs, row.Context = ev.Reason, ev.ListedName, ev.Entry.Programs, ev.Context
+		}
+		var rk struct {
+			Reasons []string `json:"reasons"`
+			Summary string   `json:"summary"`
+		}
+		if json.Unmarshal([]byte(c.Evidence), &rk) == nil && row.Reason == "" {
+			row.Reason = strings.Join(rk.Reasons, "; ")
+			if row.Reason == "" {
+				row.Reason = rk.Summary
+			}
 		}
 		d.Cases = append(d.Cases, row)
 	}

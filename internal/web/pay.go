@@ -191,7 +191,7 @@ func (a *App) pay(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rc, err := a.w.PayMerchant(r.Context(), userOf(r), wallet.ScanPayment{Payload: code, Amount: amount, PIN: r.PostFormValue("pin"),
-		Passkey: []byte(r.PostFormValue("passkey")), IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt})
+		Passkey: []byte(r.PostFormValue("passkey")), IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt, Device: sessionOf(r).DeviceID})
 	if err != nil {
 		a.formError(w, r, "pay", v, err)
 		return

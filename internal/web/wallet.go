@@ -139,7 +139,7 @@ func (a *App) transfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc, err := a.w.Transfer(r.Context(), userOf(r), wallet.P2PRequest{To: strings.TrimSpace(r.PostFormValue("to")), Amount: amount, Currency: cur,
-		PIN: r.PostFormValue("pin"), Passkey: []byte(r.PostFormValue("passkey")), Note: r.PostFormValue("note"), IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt})
+		PIN: r.PostFormValue("pin"), Passkey: []byte(r.PostFormValue("passkey")), Note: r.PostFormValue("note"), IdempotencyKey: r.PostFormValue("key"), SessionStarted: sessionOf(r).CreatedAt, Device: sessionOf(r).DeviceID})
 	if err != nil {
 		a.formError(w, r, "transfer", v, err)
 		return

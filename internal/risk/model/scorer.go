@@ -269,3 +269,17 @@ func (st *ShadowStats) Agreement() float64 {
 	}
 	return float64(same) / float64(st.N)
 }
+
+// Count is the number of results recorded.
+func (st *ShadowStats) Count() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.N
+}
+
+// Failures is the number of results whose shadow failed.
+func (st *ShadowStats) Failures() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.Failed
+}
