@@ -127,7 +127,7 @@ func (s *Service) record(ev risk.Event, d risk.Decision) string {
 	r := RiskDecision{ID: ledger.NewID().String(), At: ev.At.UTC(), Kind: ev.Kind, UserID: ev.UserID, Counterparty: ev.Counterparty,
 		Ref: ev.Ref, Device: ev.Device, MCC: ev.MCC, Amount: ev.Amount, Currency: ev.Currency,
 		NewDevice: !ev.SessionStarted.IsZero() && ev.At.Sub(ev.SessionStarted) < time.Hour,
-		Action: d.Action.String(), Score: d.Score, Model: d.Model, Reasons: d.Reasons}
+		Action:    d.Action.String(), Score: d.Score, Model: d.Model, Reasons: d.Reasons}
 	if r.At.IsZero() {
 		r.At = s.now().UTC()
 	}
