@@ -14,9 +14,10 @@ import (
 )
 
 type stub struct {
-	d     model.Decision
-	sleep time.Duration
-	panic bool
+	d      model.Decision
+	sleep  time.Duration
+	panic  bool
+	reason string
 }
 
 func (s stub) Decide(*features.Txn, []float64) model.Verdict {
@@ -24,7 +25,7 @@ func (s stub) Decide(*features.Txn, []float64) model.Verdict {
 		panic("broken model")
 	}
 	time.Sleep(s.sleep)
-	return model.Verdict{Score: 0.5, Decision: s.d, Reasons: []string{"stub"}}
+	return model.Verdict{Score: 0.5, Decision: s.d, Reasons: []string{"stub" + s.reason}}
 }
 func (s stub) Name() string { return "stub" }
 
@@ -43,7 +44,8 @@ func TestModelAssessor(t *testing.T) {
 		{"model allows", stub{d: model.Allow}, false, Allow, 0},
 		{"model challenges", stub{d: model.Challenge}, false, Challenge, 0},
 		{"challenge met by the PIN", stub{d: model.Challenge}, true, Allow, 0},
-		{"model denies", stub{d: model.Deny}, true, Deny, 0},
+		{"model's deny line: held for review", stub{d: model.Deny}, true, Hold, 0},
+		{"a deny list: refused", stub{d: model.Deny, reason: ": payee on the deny list"}, true, Deny, 0},
 		{"slow model: the rules challenge the large amount", stub{d: model.Allow, sleep: 50 * time.Millisecond}, false, Challenge, 1},
 		{"broken model: the rules", stub{panic: true}, false, Challenge, 1},
 	} {
