@@ -50,8 +50,6 @@ type RiskStore interface {
 	// RiskDecisions returns the decisions made in [from, to), oldest first.
 	RiskDecisions(ctx context.Context, from, to time.Time, limit int) ([]RiskDecision, error)
 	RiskDecision(ctx context.Context, id string) (RiskDecision, error)
-	// RiskDecisionByRef returns the newest decision about a transfer.
-	RiskDecisionByRef(ctx context.Context, ref string) (RiskDecision, error)
 }
 
 // decisionLog writes decisions in batches, behind the payment path.
@@ -238,18 +236,22 @@ func (s *Service) RiskLabels(ctx context.Context, from, to time.Time, w io.Write
 	if err != nil {
 		return fmt.Errorf("risk labels: %w", err)
 	}
+	claimed := map[string]Claim{} // transfer → its decided claim
 	for _, c := range claims {
-		if c.Status == ClaimSubmitted || c.CreatedAt.Before(from) || !c.CreatedAt.Before(to) {
-			continue
+		if c.Status != ClaimSubmitted {
+			claimed[c.TransferID] = c
 		}
-		d, err := s.store.RiskDecisionByRef(ctx, c.TransferID)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
+	}
+	if len(claimed) > 0 {
+		ds, err := s.store.RiskDecisions(ctx, from, to, 1_000_000)
 		if err != nil {
 			return fmt.Errorf("risk labels: %w", err)
 		}
-		labels[d.ID] = label{c.Status == ClaimPaid, "insurance_" + c.Status}
+		for _, d := range ds {
+			if c, ok := claimed[d.Ref]; ok && d.Ref != "" {
+				labels[d.ID] = label{c.Status == ClaimPaid, "insurance_" + c.Status}
+			}
+		}
 	}
 	ids := make([]string, 0, len(labels))
 	for id := range labels {

@@ -2,6 +2,7 @@ package walletsql
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,14 +13,12 @@ import (
 
 const riskColumns = "id, at, kind, user_id, counterparty, ref, device, mcc, amount, currency, new_device, action, score_ppm, model, reasons"
 
-// InsertRiskDecisions stores decisions, a hundred rows a statement, in one
-// transaction.
+// InsertRiskDecisions stores decisions, a hundred rows a statement, each
+// statement a lazy write of the group-commit writer: it joins the wallet's
+// next batch instead of taking the write lock and flushing the log on its
+// own (a crash of the machine may lose the last ones; the payments they
+// were about are in the ledger).
 func (s *Store) InsertRiskDecisions(ctx context.Context, ds []wallet.RiskDecision) error {
-	tx, end, err := s.beginWrite(ctx)
-	if err != nil {
-		return s.mapErr("risk decisions", err)
-	}
-	defer end()
 	const cols, chunk = 15, 100
 	for len(ds) > 0 {
 		n := min(chunk, len(ds))
@@ -49,12 +48,17 @@ func (s *Store) InsertRiskDecisions(ctx context.Context, ds []wallet.RiskDecisio
 			args = append(args, d.ID, nanos(d.At), d.Kind, d.UserID, d.Counterparty, d.Ref, d.Device, d.MCC, d.Amount, d.Currency, nd,
 				d.Action, int64(d.Score*1e6), d.Model, string(reasons))
 		}
-		if _, err := tx.ExecContext(ctx, s.text(q.String()), args...); err != nil {
+		text := s.text(q.String())
+		err := s.batch.doOp(ctx, batchOp{single: true, lazy: true, fn: func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, text, args...)
+			return err
+		}})
+		if err != nil {
 			return s.mapErr("risk decisions", err)
 		}
 		ds = ds[n:]
 	}
-	return s.mapErr("risk decisions", tx.Commit())
+	return nil
 }
 
 func scanRiskDecision(r scanner) (wallet.RiskDecision, error) {
@@ -95,11 +99,5 @@ func (s *Store) RiskDecisions(ctx context.Context, from, to time.Time, limit int
 // RiskDecision returns a decision.
 func (s *Store) RiskDecision(ctx context.Context, id string) (wallet.RiskDecision, error) {
 	d, err := scanRiskDecision(s.queryRow(ctx, "SELECT "+riskColumns+" FROM risk_decisions WHERE id = $1", id))
-	return d, s.mapErr("risk decision", err)
-}
-
-// RiskDecisionByRef returns the newest decision about a transfer.
-func (s *Store) RiskDecisionByRef(ctx context.Context, ref string) (wallet.RiskDecision, error) {
-	d, err := scanRiskDecision(s.queryRow(ctx, "SELECT "+riskColumns+" FROM risk_decisions WHERE ref = $1 AND ref <> '' ORDER BY at DESC LIMIT 1", ref))
 	return d, s.mapErr("risk decision", err)
 }

@@ -23,7 +23,6 @@ CREATE TABLE risk_decisions (
     reasons      TEXT NOT NULL   -- JSON array
 );
 CREATE INDEX risk_decisions_by_time ON risk_decisions (at);
-CREATE INDEX risk_decisions_by_ref ON risk_decisions (ref);
 
 -- +goose Down
 DROP TABLE risk_decisions;
