@@ -53,8 +53,14 @@ func (r *KeyRing) Open(sealed string, aad []byte) ([]byte, error) {
 	return r.v.Load().Open(sealed, aad)
 }
 
+// Rewrap moves a sealed value to the current key (Vault.Rewrap).
+func (r *KeyRing) Rewrap(sealed string, aad []byte) (string, error) {
+	return r.v.Load().Rewrap(sealed, aad)
+}
+
 // CurrentKeyID is the id of the key Seal uses.
 func (r *KeyRing) CurrentKeyID() string { return r.v.Load().CurrentKeyID() }
 
-// SealedWith is the prefix of every value sealed with the key id.
-func SealedWith(keyID string) string { return sealedVersion + "." + keyID + "." }
+// SealedWith is the prefix of every value Seal makes with the key id: an
+// envelope whose data key that key wraps.
+func SealedWith(keyID string) string { return envelopeVersion + "." + keyID + "." }

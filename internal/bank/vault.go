@@ -15,8 +15,13 @@ import (
 // KeySize is the size of a vault key in bytes: AES-256.
 const KeySize = 32
 
-// sealedVersion is the first field of every sealed string.
-const sealedVersion = "v1"
+// sealedVersion is the first field of values sealed directly under a key
+// (still opened; no longer made); envelopeVersion that of values sealed
+// under their own data key, wrapped by a key of the ring.
+const (
+	sealedVersion   = "v1"
+	envelopeVersion = "v2"
+)
 
 // MaxPlaintext is the largest plaintext Seal accepts. The vault is for
 // small secrets such as card numbers, not for files.
@@ -48,19 +53,29 @@ var (
 	ErrDecrypt = errors.New("sealed value failed authentication")
 )
 
-// Vault encrypts small secrets such as card numbers at rest with AES-256-GCM
-// under one of several keys, named by key ids so that keys can be rotated:
-// new values are sealed with the current key, and values sealed with any
-// key still in the vault can be opened. A Vault is immutable and safe for
-// concurrent use.
+// Vault encrypts small secrets such as card numbers at rest with envelope
+// encryption: every value is encrypted with AES-256-GCM under its own
+// random data key, and the data key is wrapped (AES-256-GCM) under one of
+// the vault's key-encryption keys, named by key ids so that they can be
+// rotated: new values are wrapped with the current key, values wrapped
+// with any key still in the vault can be opened, and Rewrap moves a value
+// to the current key by re-wrapping its data key only — the value's own
+// ciphertext is not touched, and its plaintext never appears. A Vault is
+// immutable and safe for concurrent use.
 //
-// A sealed value is the string "v1.<keyid>.<payload>", where payload is
-// the unpadded base64url encoding of a random 12-byte nonce, the ciphertext
-// and the 16-byte GCM tag. The "v1.<keyid>." header and the caller's aad
-// are both authenticated.
+// A sealed value is the string "v2.<keyid>.<wrapped>.<payload>": wrapped
+// is the data key sealed under the key-encryption key, payload the value
+// sealed under the data key, each the unpadded base64url of a random
+// 12-byte nonce, the ciphertext and the 16-byte GCM tag. The wrapped data
+// key is bound to "v2.<keyid>." and the caller's aad, the payload to "v2."
+// and the aad, so that neither can be moved to another row or version.
+// Values of the earlier format, "v1.<keyid>.<payload>" (the value sealed
+// directly under the key), are still opened, and Rewrap turns them into
+// envelopes.
 //
-// Each key must seal fewer than 2^32 values (the random-nonce limit of
-// AES-GCM); rotating keys now and then keeps far below that.
+// Each key-encryption key must wrap fewer than 2^32 data keys (the
+// random-nonce limit of AES-GCM); rotating keys now and then keeps far
+// below that.
 type Vault struct {
 	aeads   map[string]cipher.AEAD
 	current string
@@ -130,15 +145,107 @@ func (v *Vault) Seal(plaintext, aad []byte) (string, error) {
 	if len(plaintext) > MaxPlaintext {
 		return "", fmt.Errorf("bank: vault: plaintext is %d bytes, more than %d", len(plaintext), MaxPlaintext)
 	}
-	header := sealedVersion + "." + v.current + "."
-	sealed := v.aeads[v.current].Seal(nil, nil, plaintext, additionalData(header, aad))
-	return header + base64.RawURLEncoding.EncodeToString(sealed), nil
+	dek := make([]byte, KeySize)
+	_, _ = rand.Read(dek) // never fails (crypto/rand crashes the program instead)
+	defer clear(dek)
+	data, err := newAEAD("data", dek)
+	if err != nil {
+		return "", err
+	}
+	payload := data.Seal(nil, nil, plaintext, additionalData(envelopeVersion+".", aad))
+	return v.wrap(dek, payload, aad), nil
+}
+
+// wrap seals a data key under the current key and returns the envelope.
+func (v *Vault) wrap(dek, payload, aad []byte) string {
+	header := envelopeVersion + "." + v.current + "."
+	wrapped := v.aeads[v.current].Seal(nil, nil, dek, additionalData(header, aad))
+	return header + base64.RawURLEncoding.EncodeToString(wrapped) + "." + base64.RawURLEncoding.EncodeToString(payload)
+}
+
+// envelope is a parsed v2 value.
+type envelope struct {
+	id               string
+	wrapped, payload []byte
+}
+
+func (v *Vault) parseEnvelope(rest string) (envelope, cipher.AEAD, error) {
+	id, rest, ok1 := strings.Cut(rest, ".")
+	w, p, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 {
+		return envelope{}, nil, fmt.Errorf("bank: vault: want %q: %w", envelopeVersion+".<keyid>.<wrapped>.<payload>", ErrSealedFormat)
+	}
+	kek, ok := v.aeads[id]
+	if !ok {
+		return envelope{}, nil, fmt.Errorf("bank: vault: key id %.40q: %w", id, ErrUnknownKey)
+	}
+	wrapped, err1 := base64.RawURLEncoding.DecodeString(w)
+	payload, err2 := base64.RawURLEncoding.DecodeString(p)
+	if err1 != nil || err2 != nil || len(wrapped) != KeySize+kek.Overhead() || len(payload) < kek.Overhead() {
+		return envelope{}, nil, fmt.Errorf("bank: vault: the wrapped key or the payload is malformed: %w", ErrSealedFormat)
+	}
+	return envelope{id: id, wrapped: wrapped, payload: payload}, kek, nil
+}
+
+// unwrap opens an envelope's data key.
+func (e envelope) unwrap(kek cipher.AEAD, aad []byte) ([]byte, error) {
+	dek, err := kek.Open(nil, nil, e.wrapped, additionalData(envelopeVersion+"."+e.id+".", aad))
+	if err != nil {
+		return nil, fmt.Errorf("bank: vault: key id %q: %w", e.id, ErrDecrypt)
+	}
+	return dek, nil
+}
+
+// Rewrap moves a sealed value to the current key: an envelope's data key
+// is unwrapped and wrapped again (the payload is kept as it is, the value
+// itself never decrypted); a value of the earlier format is opened and
+// sealed as an envelope. aad must be the one it was sealed with.
+func (v *Vault) Rewrap(sealed string, aad []byte) (string, error) {
+	version, rest, _ := strings.Cut(sealed, ".")
+	if version != envelopeVersion {
+		plain, err := v.Open(sealed, aad)
+		if err != nil {
+			return "", err
+		}
+		defer clear(plain)
+		return v.Seal(plain, aad)
+	}
+	e, kek, err := v.parseEnvelope(rest)
+	if err != nil {
+		return "", err
+	}
+	dek, err := e.unwrap(kek, aad)
+	if err != nil {
+		return "", err
+	}
+	defer clear(dek)
+	return v.wrap(dek, e.payload, aad), nil
 }
 
 // Open decrypts a string made by Seal with any key in the vault. aad must
 // equal the one given to Seal. Errors wrap ErrSealedFormat, ErrUnknownKey
 // or ErrDecrypt.
 func (v *Vault) Open(sealed string, aad []byte) ([]byte, error) {
+	if version, rest, _ := strings.Cut(sealed, "."); version == envelopeVersion {
+		e, kek, err := v.parseEnvelope(rest)
+		if err != nil {
+			return nil, err
+		}
+		dek, err := e.unwrap(kek, aad)
+		if err != nil {
+			return nil, err
+		}
+		defer clear(dek)
+		data, err := newAEAD("data", dek)
+		if err != nil {
+			return nil, err
+		}
+		plaintext, err := data.Open(nil, nil, e.payload, additionalData(envelopeVersion+".", aad))
+		if err != nil {
+			return nil, fmt.Errorf("bank: vault: key id %q: the payload: %w", e.id, ErrDecrypt)
+		}
+		return plaintext, nil
+	}
 	version, rest, ok1 := strings.Cut(sealed, ".")
 	id, payload, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || version != sealedVersion {

@@ -2,8 +2,11 @@ package bank_test
 
 import (
 	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,8 +34,8 @@ func TestVaultRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.HasPrefix(sealed, "v1.k1.") || strings.ContainsAny(sealed[6:], "+/=.") {
-				t.Errorf("sealed %.40q: want v1.k1.<unpadded base64url>", sealed)
+			if parts := strings.Split(sealed, "."); len(parts) != 4 || parts[0] != "v2" || parts[1] != "k1" || strings.ContainsAny(parts[2]+parts[3], "+/=") {
+				t.Errorf("sealed %.40q: want v2.k1.<wrapped key>.<payload>, unpadded base64url", sealed)
 			}
 			got, err := v.Open(sealed, aad)
 			if err != nil || string(got) != pt {
@@ -72,7 +75,7 @@ func TestVaultRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(sealedNew, "v1.k2.") {
+	if !strings.HasPrefix(sealedNew, "v2.k2.") {
 		t.Errorf("new seal %.12q..., want key k2", sealedNew)
 	}
 	// The old vault does not know k2; once k1 is retired, k1 values fail.
@@ -85,12 +88,30 @@ func TestVaultRotation(t *testing.T) {
 	}
 }
 
-func TestVaultTamperAndWrongAAD(t *testing.T) {
-	v := newVault(t, map[string][]byte{"k1": key(1), "k2": key(2)}, "k1")
-	aad := []byte("user-1")
-	sealed, err := v.Seal([]byte("6222021234567890123"), aad)
+// sealV1 seals a value in the earlier format, "v1.<keyid>.<payload>": the
+// value directly under the key, bound to the header and aad (what the
+// vault made before envelopes; it still opens them).
+func sealV1(t testing.TB, k []byte, id string, plaintext, aad []byte) string {
+	t.Helper()
+	block, err := aes.NewCipher(k)
 	if err != nil {
 		t.Fatal(err)
+	}
+	aead, err := cipher.NewGCMWithRandomNonce(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := "v1." + id + "."
+	return header + base64.RawURLEncoding.EncodeToString(aead.Seal(nil, nil, plaintext, append([]byte(header), aad...)))
+}
+
+// Values of the earlier format still open, and nothing altered does.
+func TestVaultLegacyTamperAndWrongAAD(t *testing.T) {
+	v := newVault(t, map[string][]byte{"k1": key(1), "k2": key(2)}, "k1")
+	aad := []byte("user-1")
+	sealed := sealV1(t, key(1), "k1", []byte("6222021234567890123"), aad)
+	if got, err := v.Open(sealed, aad); err != nil || string(got) != "6222021234567890123" {
+		t.Fatalf("Open of a v1 value = %q, %v", got, err)
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(sealed, "v1.k1."))
 	if err != nil {
@@ -117,7 +138,8 @@ func TestVaultTamperAndWrongAAD(t *testing.T) {
 		{"extended", "v1.k1." + base64.RawURLEncoding.EncodeToString(append(bytes.Clone(payload), 0)), aad, bank.ErrDecrypt},
 		{"nonce and tag only", "v1.k1." + base64.RawURLEncoding.EncodeToString(payload[:28]), aad, bank.ErrDecrypt},
 		{"unknown key", strings.Replace(sealed, "v1.k1.", "v1.k9.", 1), aad, bank.ErrUnknownKey},
-		{"other version", strings.Replace(sealed, "v1.", "v2.", 1), aad, bank.ErrSealedFormat},
+		{"other version", strings.Replace(sealed, "v1.", "v3.", 1), aad, bank.ErrSealedFormat},
+		{"called an envelope", strings.Replace(sealed, "v1.", "v2.", 1), aad, bank.ErrSealedFormat},
 		{"empty", "", aad, bank.ErrSealedFormat},
 		{"no payload separator", "v1.k1", aad, bank.ErrSealedFormat},
 		{"empty payload", "v1.k1.", aad, bank.ErrSealedFormat},
@@ -252,6 +274,8 @@ func FuzzOpen(f *testing.F) {
 	f.Add(good, []byte("u2"))
 	f.Add(strings.Replace(good, "k2", "k1", 1), []byte("u1"))
 	f.Add("v1.k1.", []byte(nil))
+	f.Add(sealV1(f, key(1), "k1", []byte("6222021234567890123"), []byte("u1")), []byte("u1"))
+	f.Add("v2.k2..", []byte(nil))
 	f.Add("v1..", []byte(nil))
 	f.Add("...", []byte{0})
 	f.Fuzz(func(t *testing.T, sealed string, aad []byte) {
@@ -269,4 +293,78 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("Open error %v wraps no vault sentinel", err)
 		}
 	})
+}
+
+// An envelope: flipping any byte of the wrapped key or of the payload,
+// swapping payloads or wrapped keys between values, or another aad fails.
+func TestVaultEnvelopeTamper(t *testing.T) {
+	v := newVault(t, map[string][]byte{"k1": key(1), "k2": key(2)}, "k1")
+	aad := []byte("user-1")
+	a, _ := v.Seal([]byte("6222021234567890123"), aad)
+	b, _ := v.Seal([]byte("6222029999999999999"), aad)
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for part := 2; part <= 3; part++ {
+		raw, err := base64.RawURLEncoding.DecodeString(pa[part])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range raw {
+			r := bytes.Clone(raw)
+			r[i] ^= 0x01
+			p := slices.Clone(pa)
+			p[part] = base64.RawURLEncoding.EncodeToString(r)
+			if _, err := v.Open(strings.Join(p, "."), aad); !errors.Is(err, bank.ErrDecrypt) {
+				t.Fatalf("part %d byte %d flipped: %v, want ErrDecrypt", part, i, err)
+			}
+		}
+	}
+	for name, sealed := range map[string]string{
+		"b's payload under a's key": strings.Join([]string{pa[0], pa[1], pa[2], pb[3]}, "."),
+		"a's payload under b's key": strings.Join([]string{pa[0], pa[1], pb[2], pa[3]}, "."),
+		"key id swapped":            strings.Replace(a, "v2.k1.", "v2.k2.", 1),
+	} {
+		if _, err := v.Open(sealed, aad); !errors.Is(err, bank.ErrDecrypt) {
+			t.Errorf("%s: %v, want ErrDecrypt", name, err)
+		}
+	}
+	if _, err := v.Open(a, []byte("user-2")); !errors.Is(err, bank.ErrDecrypt) {
+		t.Errorf("another owner's aad: %v", err)
+	}
+	for _, bad := range []string{"v2.k1", "v2.k1.abc", "v2.k1..", "v2.k1." + pa[2], "v2.k1.AAAA." + pa[3], "v2.k9." + pa[2] + "." + pa[3]} {
+		if _, err := v.Open(bad, aad); err == nil {
+			t.Errorf("%.30q opened", bad)
+		}
+	}
+}
+
+// Rewrap moves a value to the current key by wrapping its data key again:
+// the payload stays byte for byte; a value of the earlier format becomes
+// an envelope; the wrong aad moves nothing.
+func TestVaultRewrap(t *testing.T) {
+	old := newVault(t, map[string][]byte{"k1": key(1)}, "k1")
+	aad := []byte("user-1")
+	env, _ := old.Seal([]byte("6222021234567890123"), aad)
+	legacy := sealV1(t, key(1), "k1", []byte("110105199003071230"), aad)
+	rotated := newVault(t, map[string][]byte{"k1": key(1), "k2": key(2)}, "k2")
+	moved, err := rotated.Rewrap(env, aad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(moved, bank.SealedWith("k2")) || strings.Split(moved, ".")[3] != strings.Split(env, ".")[3] {
+		t.Errorf("rewrapped %q from %q: want k2 and the same payload", moved, env)
+	}
+	retired := newVault(t, map[string][]byte{"k2": key(2)}, "k2")
+	if got, err := retired.Open(moved, aad); err != nil || string(got) != "6222021234567890123" {
+		t.Errorf("the rewrapped value after k1 was retired: %q, %v", got, err)
+	}
+	up, err := rotated.Rewrap(legacy, aad)
+	if err != nil || !strings.HasPrefix(up, bank.SealedWith("k2")) {
+		t.Fatalf("rewrap of a v1 value: %q, %v", up, err)
+	}
+	if got, err := retired.Open(up, aad); err != nil || string(got) != "110105199003071230" {
+		t.Errorf("the v1 value made an envelope: %q, %v", got, err)
+	}
+	if _, err := rotated.Rewrap(env, []byte("user-2")); !errors.Is(err, bank.ErrDecrypt) {
+		t.Errorf("rewrap with another aad: %v", err)
+	}
 }

@@ -52,7 +52,7 @@ func TestKeyRotationReseals(t *testing.T) {
 					if strings.HasPrefix(db, "sqlite:") {
 						q = strings.Replace(q, "$1", "?", 1)
 					}
-					if err := sqlDB.QueryRowContext(ctx, q, "v1."+newID+".%").Scan(&c); err != nil {
+					if err := sqlDB.QueryRowContext(ctx, q, bank.SealedWith(newID)+"%").Scan(&c); err != nil {
 						t.Fatal(err)
 					}
 					n += c

@@ -41,12 +41,9 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 				return n, err
 			}
 			for _, v := range stale {
-				plain, err := s.vault.Open(v.Sealed, []byte(v.AAD))
-				if err != nil {
-					return n, fmt.Errorf("reseal %s %s: %w", kind, v.Key, err)
-				}
-				sealed, err := s.vault.Seal(plain, []byte(v.AAD))
-				clear(plain)
+				// An envelope's data key is wrapped again; a value of the
+				// earlier format becomes an envelope.
+				sealed, err := s.vault.Rewrap(v.Sealed, []byte(v.AAD))
 				if err != nil {
 					return n, fmt.Errorf("reseal %s %s: %w", kind, v.Key, err)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/shiliantong/shiliantong/internal/bank"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -26,9 +27,9 @@ func (s *Store) StaleSealed(ctx context.Context, kind, current string, limit int
 	if !ok {
 		return nil, fmt.Errorf("stale sealed: no kind %q", kind)
 	}
-	q := fmt.Sprintf("SELECT %s, %s, %s FROM %s WHERE %s <> '' AND %s LIKE 'v1.%%' AND substr(%s, 1, $1) <> $2 LIMIT $3",
-		c.key, c.aad, c.column, c.table, c.column, c.column, c.column)
-	prefix := "v1." + current + "."
+	q := fmt.Sprintf("SELECT %s, %s, %s FROM %s WHERE %s <> '' AND (%s LIKE 'v1.%%' OR %s LIKE 'v2.%%') AND substr(%s, 1, $1) <> $2 LIMIT $3",
+		c.key, c.aad, c.column, c.table, c.column, c.column, c.column, c.column)
+	prefix := bank.SealedWith(current)
 	rows, err := s.query(ctx, q, len(prefix), prefix, limit)
 	if err != nil {
 		return nil, s.mapErr("stale sealed", err)
