@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,10 +43,13 @@ func DefaultModelConfig() ModelConfig {
 type ModelAssessor struct {
 	cfg       ModelConfig
 	rules     *Rules
-	mu        sync.Mutex // guards engine
+	mu        sync.RWMutex // guards engine: Assess reads, Done writes
 	engine    *model.Engine
 	name      string // the live model's version
 	fallbacks atomic.Int64
+	// pending are the events Done queued for the state.
+	pending       chan features.Txn
+	startObserver sync.Once
 }
 
 // NewModelAssessor returns an assessor with an empty state.
@@ -53,7 +57,8 @@ func NewModelAssessor(d model.Decider, cfg ModelConfig) *ModelAssessor {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &ModelAssessor{cfg: cfg, rules: NewRules(cfg.Rules), engine: model.NewEngine(cfg.Features, d), name: d.Name()}
+	return &ModelAssessor{cfg: cfg, rules: NewRules(cfg.Rules), engine: model.NewEngine(cfg.Features, d), name: d.Name(),
+		pending: make(chan features.Txn, 4096)}
 }
 
 // Fallbacks counts the decisions the rules made instead of the model.
@@ -75,42 +80,58 @@ func (a *ModelAssessor) txn(e Event) features.Txn {
 	return t
 }
 
-// Assess asks the model, within the budget; otherwise the rules.
+// Assess asks the model, within the budget; otherwise the rules. The model
+// runs on the caller's goroutine under a read lock (assessments run side
+// by side; only Done writes): handing it to another goroutine and waiting
+// cost more than the model itself on a busy machine. The wait for the
+// lock is bounded by the budget; a model that panics, or that took longer
+// than the budget, gives way to the rules.
 func (a *ModelAssessor) Assess(ctx context.Context, e Event) Decision {
+	start := time.Now()
 	t := a.txn(e)
-	type result struct {
-		v   model.Verdict
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if p := recover(); p != nil {
-				r.err = fmt.Errorf("model panicked: %v", p)
-			}
-			ch <- r
-		}()
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		r.v = a.engine.Assess(&t)
-	}()
-	timer := time.NewTimer(a.cfg.Budget)
-	defer timer.Stop()
-	var err error
-	select {
-	case r := <-ch:
-		if r.err == nil {
-			d := toDecision(r.v, e.Strong)
-			d.Model = a.name
-			return d
+	for !a.mu.TryRLock() {
+		if time.Since(start) > a.cfg.Budget || ctx.Err() != nil {
+			return a.fallback(ctx, e, errors.New("the model's state was busy past its budget"))
 		}
-		err = r.err
-	case <-timer.C:
-		err = errors.New("model slower than its budget")
-	case <-ctx.Done():
-		err = ctx.Err()
+		runtime.Gosched()
 	}
+	v, err := a.assess(&t)
+	a.mu.RUnlock()
+	switch {
+	case err != nil:
+		return a.fallback(ctx, e, err)
+	case time.Since(start) > a.cfg.Budget:
+		return a.fallback(ctx, e, errors.New("model slower than its budget"))
+	}
+	d := toDecision(v, e.Strong)
+	d.Model = a.name
+	return d
+}
+
+// scratch is one assessment's working space.
+type scratch struct {
+	x    []float64
+	seen map[string]struct{}
+}
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{x: make([]float64, features.NumFeatures), seen: map[string]struct{}{}}
+}}
+
+// assess runs the model, turning a panic into an error.
+func (a *ModelAssessor) assess(t *features.Txn) (v model.Verdict, err error) {
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("model panicked: %v", p)
+		}
+	}()
+	return a.engine.AssessWith(t, sc.x, sc.seen), nil
+}
+
+// fallback lets the rules decide, counting it.
+func (a *ModelAssessor) fallback(ctx context.Context, e Event, err error) Decision {
 	if n := a.fallbacks.Add(1); n&(n-1) == 0 { // the 1st, 2nd, 4th, 8th...: not a flood under load
 		a.cfg.Log.Warn("risk: the rules decide", "err", err, "user", e.UserID, "fallbacks", n)
 	}
@@ -140,12 +161,61 @@ func toDecision(v model.Verdict, strong bool) Decision {
 }
 
 // Done adds an allowed event to the model's state and the rules' velocity.
+//
+// The state is updated behind the payment path: one goroutine applies the
+// events in order, a few dozen per write lock, so that assessments (which
+// read the state side by side) wait for one short batch at most. Should
+// it fall far behind, Done applies the event itself.
 func (a *ModelAssessor) Done(e Event) {
 	a.rules.Done(e)
 	t := a.txn(e)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.engine.Observe(&t)
+	a.startObserver.Do(func() { go a.observe() })
+	select {
+	case a.pending <- t:
+	default:
+		a.mu.Lock()
+		a.drainLocked()
+		a.engine.Observe(&t)
+		a.mu.Unlock()
+	}
+}
+
+// observeBatch is how many events one write lock applies at most.
+const observeBatch = 32
+
+// observe applies the events Done queued.
+func (a *ModelAssessor) observe() {
+	batch := make([]features.Txn, 0, observeBatch)
+	for t := range a.pending {
+		batch = append(batch[:0], t)
+	more:
+		for len(batch) < observeBatch {
+			select {
+			case t := <-a.pending:
+				batch = append(batch, t)
+			default:
+				break more
+			}
+		}
+		a.mu.Lock()
+		for i := range batch {
+			a.engine.Observe(&batch[i])
+		}
+		a.mu.Unlock()
+	}
+}
+
+// drainLocked applies the events still queued; the caller holds the write
+// lock.
+func (a *ModelAssessor) drainLocked() {
+	for {
+		select {
+		case t := <-a.pending:
+			a.engine.Observe(&t)
+		default:
+			return
+		}
+	}
 }
 
 // Snapshot writes the model's state (the profiles and windows), to be
@@ -153,6 +223,7 @@ func (a *ModelAssessor) Done(e Event) {
 func (a *ModelAssessor) Snapshot(w io.Writer) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.drainLocked()
 	return a.engine.Pipe.State.Save(w)
 }
 

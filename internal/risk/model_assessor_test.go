@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,4 +93,31 @@ func BenchmarkModelAssessor(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(a.Fallbacks()), "fallbacks")
+}
+
+// Assessments run side by side with each other and with Done (run with
+// -race): the default rules model and its features, many users at once.
+func TestModelAssessorConcurrent(t *testing.T) {
+	cfg := DefaultModelConfig()
+	cfg.Budget = time.Minute // the race detector is slow: this tests sharing, not speed
+	a := NewModelAssessor(model.DefaultRules(), cfg)
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				e := Event{Kind: "payment", UserID: fmt.Sprintf("u%d", i%5), Counterparty: fmt.Sprintf("m%d", g), Amount: int64(100 + i),
+					Currency: "CNY", At: at.Add(time.Duration(i) * time.Second), Device: "d"}
+				if d := a.Assess(context.Background(), e); d.Action == Allow {
+					a.Done(e)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if a.Fallbacks() != 0 {
+		t.Errorf("%d fallbacks to the rules", a.Fallbacks())
+	}
 }

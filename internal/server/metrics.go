@@ -21,6 +21,16 @@ type metrics struct {
 	validate prometheus.Histogram
 	commit   prometheus.Histogram
 	created  prometheus.Counter
+	risk     *prometheus.HistogramVec
+}
+
+// observeRisk records a risk decision's time.
+func (m *metrics) observeRisk(model string, took time.Duration) {
+	by := "model"
+	if model == "rules" || model == "" {
+		by = "rules"
+	}
+	m.risk.WithLabelValues(by).Observe(took.Seconds())
 }
 
 func newMetrics() *metrics {
@@ -45,10 +55,16 @@ func newMetrics() *metrics {
 		Help:    "Time to write and durably commit a ledger batch.",
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14),
 	})
+	m.risk = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "slt_risk_decision_seconds",
+		Help:    "Time the risk decision point took on a money-out, by what decided (rules, or model when a model was loaded).",
+		Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .002, .005, .01},
+	}, []string{"by"})
 	m.created = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "slt_ledger_transfers_created_total",
 		Help: "Transfers committed to the ledger.",
 	})
+	m.reg.MustRegister(m.risk)
 	m.reg.MustRegister(m.requests, m.batch, m.validate, m.commit, m.created,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

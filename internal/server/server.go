@@ -125,6 +125,7 @@ func Run(ctx context.Context, cfg Config) error {
 		eng.Close()
 		return err
 	}
+	deps.ObserveRisk = m.observeRisk
 	defer closePartners()
 	wsvc, err := wallet.New(ctx, wcfg, deps)
 	if err != nil {

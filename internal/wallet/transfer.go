@@ -254,7 +254,11 @@ func (s *Service) Transfer(ctx context.Context, payer User, req P2PRequest) (Rec
 
 // assess asks the risk decision point about a money-out.
 func (s *Service) assess(ctx context.Context, ev risk.Event) error {
+	start := time.Now()
 	d := s.risk.Assess(ctx, ev)
+	if s.observeRisk != nil {
+		s.observeRisk(d.Model, time.Since(start))
+	}
 	id := s.record(ev, d)
 	switch d.Action {
 	case risk.Hold:

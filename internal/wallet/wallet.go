@@ -75,6 +75,9 @@ type Deps struct {
 	// host (the relying party id) and origin. Empty: http://localhost:8080.
 	PublicURL string
 	Logger    *slog.Logger
+	// ObserveRisk, if set, is told how long each risk decision took and
+	// what made it ("rules" or the model's version): the server's metrics.
+	ObserveRisk func(model string, took time.Duration)
 }
 
 // Service is the wallet.
@@ -95,12 +98,13 @@ type Service struct {
 	// loginFails counts wrong passwords per account (every client's logins).
 	loginFails *ratelimit.Limiter
 	// totpFails counts wrong authenticator-app codes per user.
-	totpFails *ratelimit.Limiter
-	inbox     *outbox
-	codes     *receivecode.Codec
-	rp        *webauthn.WebAuthn // passkeys
-	screening screeningState
-	decisions *decisionLog
+	totpFails   *ratelimit.Limiter
+	inbox       *outbox
+	codes       *receivecode.Codec
+	rp          *webauthn.WebAuthn // passkeys
+	observeRisk func(model string, took time.Duration)
+	screening   screeningState
+	decisions   *decisionLog
 }
 
 // New returns the wallet service and creates the system accounts it needs
@@ -128,7 +132,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{loginFails: ratelimit.New(LoginFailuresAllowed, LoginFailureWindow), totpFails: ratelimit.New(TOTPFailuresAllowed, TOTPFailureWindow), rp: rp, cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
-		codes: d.Codes, log: log, now: now, names: newNameCache(d.Store), cache: newCaches()}
+		codes: d.Codes, log: log, now: now, observeRisk: d.ObserveRisk, names: newNameCache(d.Store), cache: newCaches()}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err
 	}

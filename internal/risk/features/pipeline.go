@@ -179,10 +179,17 @@ const (
 // the state before t; it does not change the state. It also returns the
 // profile anomaly score (the same as dst[FAnomaly]).
 func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
-	s := p.State
 	if p.seen == nil {
 		p.seen = make(map[string]struct{}, maxWindow)
 	}
+	return p.ExtractWith(t, dst, p.seen)
+}
+
+// ExtractWith is Extract with the caller's scratch map: it only reads the
+// pipeline, so that several goroutines may extract at once while nothing
+// observes (the risk adapter holds a read lock).
+func (p *Pipeline) ExtractWith(t *Txn, dst []float64, scratch map[string]struct{}) float64 {
+	s := p.State
 	now := t.TS.Unix()
 	amt := p.Ref(t)
 	la := math.Log(max(amt, 0.01))
@@ -315,8 +322,8 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 
 	// The user's velocity.
 	d := spans(dst, FUserCnt1m, &u.Out, now)
-	dst[FUserPayees1h] = u.Out.distinct(now, 3600, p.seen)
-	dst[FUserCards24h] = u.Cards.distinct(now, day, p.seen)
+	dst[FUserPayees1h] = u.Out.distinct(now, 3600, scratch)
+	dst[FUserCards24h] = u.Cards.distinct(now, day, scratch)
 	_, th, _ := u.Cards.spans(now)
 	dst[FUserTopups1h] = th.n
 
@@ -324,7 +331,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 	if me := s.Parties[t.UserID]; me != nil {
 		_, _, in := me.In.spans(now)
 		dst[FInAmt24h] = l1p(in.amt)
-		dst[FInPayers24h] = me.In.distinct(now, day, p.seen)
+		dst[FInPayers24h] = me.In.distinct(now, day, scratch)
 		if me.LastIn > 0 {
 			dst[FSinceInMin] = l1p(float64(now-me.LastIn) / 60)
 		} else {
@@ -351,7 +358,7 @@ func (p *Pipeline) Extract(t *Txn, dst []float64) float64 {
 			spans(dst, FCardCnt1m, &cp.In, now)
 			dst[FCardUsers] = float64(cp.Users)
 		}
-		dst[FPayeePayers24h] = cp.In.distinct(now, day, p.seen)
+		dst[FPayeePayers24h] = cp.In.distinct(now, day, scratch)
 		_, _, nd := cp.NewIn.spans(now)
 		dst[FPayeeNewPayers24h] = nd.n
 		dst[FPayeePayersEver] = l1p(float64(cp.Payers))

@@ -24,5 +24,13 @@ func (e *Engine) Assess(t *features.Txn) Verdict {
 	return e.Lists.Apply(t, e.Decider.Decide(t, e.x))
 }
 
+// AssessWith is Assess with the caller's scratch space (x of length
+// features.NumFeatures, and a map): it only reads the engine, so several
+// goroutines may assess at once while nothing observes.
+func (e *Engine) AssessWith(t *features.Txn, x []float64, scratch map[string]struct{}) Verdict {
+	e.Pipe.ExtractWith(t, x, scratch)
+	return e.Lists.Apply(t, e.Decider.Decide(t, x))
+}
+
 // Observe adds t, which happened, to the state.
 func (e *Engine) Observe(t *features.Txn) { e.Pipe.Observe(t) }
