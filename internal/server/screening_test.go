@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/shiliantong/shiliantong/internal/screening"
@@ -142,22 +143,33 @@ func TestScreeningCaseInTheConsole(t *testing.T) {
 	withOperator(t, dsn)
 	s := startServer(t, dsn, lenientRisk)
 	x := s.newPerson(t, "+8613600136007", "Sultani Makenga")
+	a := s.newPerson(t, "+8613600136008", "李四")
+	// One browser, two accounts: the case shows the other as linked.
+	shared := newBrowser(t, s.url)
+	shared.login(x.phone, testPassword)
+	shared.post("/app/settings", "/logout", url.Values{})
+	shared.login(a.phone, testPassword)
+
 	b := newBrowser(t, s.url)
 	b.login(operatorPhone, operatorPassword)
-	page := must200(t, b, "/console/cases", "Sultani Makenga", "CDi.008", "sultani=sultani", "un-consolidated")
-	m := regexp.MustCompile(`action="/console/cases/([^/]+)/decide"`).FindStringSubmatch(page)
+	list := must200(t, b, "/console/cases", "Sultani Makenga", "CDi.008")
+	m := regexp.MustCompile(`href="/console/cases/([0-9a-f-]{36})"`).FindStringSubmatch(list)
 	if m == nil {
-		t.Fatal("no decision form")
+		t.Fatal("no case in the queue")
 	}
-	if resp, _ := b.post("/console/cases", "/console/cases/"+m[1]+"/decide", url.Values{"decision": {"clear"}}); resp.StatusCode != 422 {
+	page := must200(t, b, "/console/cases/"+m[1], "sultani=sultani", "un-consolidated", `action="/console/cases/`+m[1]+`/decide"`)
+	if linked := regexp.MustCompile(`(?s)<ul class="small" id="case-linked">.*?</ul>`).FindString(page); !strings.Contains(linked, "李四") {
+		t.Errorf("the account sharing the browser is not linked: %s", linked)
+	}
+	if resp, _ := b.post("/console/cases/"+m[1], "/console/cases/"+m[1]+"/decide", url.Values{"decision": {"clear"}}); resp.StatusCode != 422 {
 		t.Errorf("a decision without a note: %d", resp.StatusCode)
 	}
-	if resp, _ := b.post("/console/cases", "/console/cases/"+m[1]+"/decide", url.Values{"decision": {"clear"}, "note": {"a namesake, born 2001"}}); resp.StatusCode != 303 {
+	if resp, _ := b.post("/console/cases/"+m[1], "/console/cases/"+m[1]+"/decide", url.Values{"decision": {"clear"}, "note": {"a namesake, born 2001"}}); resp.StatusCode != 303 {
 		t.Fatalf("decide: %d", resp.StatusCode)
 	}
-	must200(t, b, "/console/cases?status=cleared", "a namesake, born 2001")
+	must200(t, b, "/console/cases/"+m[1], "a namesake, born 2001")
+	must200(t, b, "/console/cases?status=cleared", "Sultani Makenga")
 	// Released: the user can pay again (their outflows were frozen).
-	a := s.newPerson(t, "+8613600136008", "李四")
 	if st, o := s.call(t, "POST", "/v1/transfers", x.token, map[string]any{"to": a.phone, "amount": 1, "currency": "CNY", "pin": "285714"}); st == 403 {
 		t.Errorf("still frozen after the case was cleared: %v", o)
 	}

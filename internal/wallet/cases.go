@@ -196,3 +196,44 @@ func (s *Service) screeningHolds(ctx context.Context, kind, id string) ([]Case, 
 }
 
 func newCaseID() string { return ledger.NewID().String() }
+
+// CaseContext is what a reviewer looks at beside a case about a user: the
+// account, its devices and recent logins, and the accounts that share a
+// device with it (one phone, many accounts: promotion abuse, mules).
+type CaseContext struct {
+	User    User
+	Devices []Device
+	Logins  []LoginEvent
+	Linked  []User
+}
+
+// CaseEvidence gathers a user case's context (empty for merchants).
+func (s *Service) CaseEvidence(ctx context.Context, c Case) (CaseContext, error) {
+	if c.SubjectKind != "user" {
+		return CaseContext{}, nil
+	}
+	u, err := s.store.UserByID(ctx, c.SubjectID)
+	if errors.Is(err, ErrNotFound) {
+		return CaseContext{}, nil
+	}
+	if err != nil {
+		return CaseContext{}, fmt.Errorf("case evidence: %w", err)
+	}
+	out := CaseContext{User: u}
+	if out.Devices, err = s.store.Devices(ctx, u.ID); err != nil {
+		return CaseContext{}, fmt.Errorf("case evidence: %w", err)
+	}
+	if out.Logins, err = s.store.LoginEvents(ctx, u.ID, 10); err != nil {
+		return CaseContext{}, fmt.Errorf("case evidence: %w", err)
+	}
+	ids, err := s.store.LinkedUsers(ctx, u.ID, 20)
+	if err != nil {
+		return CaseContext{}, fmt.Errorf("case evidence: %w", err)
+	}
+	for _, id := range ids {
+		if l, err := s.store.UserByID(ctx, id); err == nil {
+			out.Linked = append(out.Linked, l)
+		}
+	}
+	return out, nil
+}

@@ -50,6 +50,8 @@ type RiskStore interface {
 	// RiskDecisions returns the decisions made in [from, to), oldest first.
 	RiskDecisions(ctx context.Context, from, to time.Time, limit int) ([]RiskDecision, error)
 	RiskDecision(ctx context.Context, id string) (RiskDecision, error)
+	// LinkedUsers returns other users who used one of the user's devices.
+	LinkedUsers(ctx context.Context, userID string, limit int) ([]string, error)
 }
 
 // decisionLog writes decisions in batches, behind the payment path.

@@ -18,6 +18,7 @@ func (a *App) routesConsoleCases(mux *http.ServeMux) {
 	get := func(p string, h http.HandlerFunc) { mux.HandleFunc("GET "+p, a.authed(a.operator(h))) }
 	post := func(p string, h http.HandlerFunc) { mux.HandleFunc("POST "+p, a.form(a.authed(a.operator(h)))) }
 	get("/console/cases", a.consoleCases)
+	get("/console/cases/{id}", a.consoleCase)
 	post("/console/cases/{id}/decide", a.consoleDecideCase)
 	get("/console/aml/report", a.consoleAMLReport)
 }
@@ -79,35 +80,63 @@ func (a *App) consoleCases(w http.ResponseWriter, r *http.Request) {
 	}
 	d := consoleCasesData{Lists: lists, Status: status}
 	for _, c := range cs {
-		row := caseRow{Case: c}
-		var ev struct {
-			Reason     string `json:"reason"`
-			ListedName string `json:"listed_name"`
-			Context    string `json:"context"`
-			Entry      struct {
-				Programs string `json:"programs"`
-			} `json:"entry"`
-		}
-		if json.Unmarshal([]byte(c.Evidence), &ev) == nil {
-			row.Reason, row.Listed, row.Programs, row.Context = ev.Reason, ev.ListedName, ev.Entry.Programs, ev.Context
-		}
-		var rk struct {
-			Reasons []string `json:"reasons"`
-			Summary string   `json:"summary"`
-		}
-		if json.Unmarshal([]byte(c.Evidence), &rk) == nil && row.Reason == "" {
-			row.Reason = strings.Join(rk.Reasons, "; ")
-			if row.Reason == "" {
-				row.Reason = rk.Summary
-			}
-		}
-		d.Cases = append(d.Cases, row)
+		d.Cases = append(d.Cases, newCaseRow(c))
 	}
 	if r.URL.Query().Get("done") != "" {
 		v.Notice = v.T("settings.saved")
 	}
 	v.D = d
 	a.render(w, r, http.StatusOK, "console_cases", v)
+}
+
+// newCaseRow reads what the page shows of a case's evidence.
+func newCaseRow(c wallet.Case) caseRow {
+	row := caseRow{Case: c}
+	var ev struct {
+		Reason     string `json:"reason"`
+		ListedName string `json:"listed_name"`
+		Context    string `json:"context"`
+		Entry      struct {
+			Programs string `json:"programs"`
+		} `json:"entry"`
+	}
+	if json.Unmarshal([]byte(c.Evidence), &ev) == nil {
+		row.Reason, row.Listed, row.Programs, row.Context = ev.Reason, ev.ListedName, ev.Entry.Programs, ev.Context
+	}
+	var rk struct {
+		Reasons []string `json:"reasons"`
+		Summary string   `json:"summary"`
+	}
+	if json.Unmarshal([]byte(c.Evidence), &rk) == nil && row.Reason == "" {
+		row.Reason = strings.Join(rk.Reasons, "; ")
+		if row.Reason == "" {
+			row.Reason = rk.Summary
+		}
+	}
+	return row
+}
+
+type consoleCaseData struct {
+	caseRow
+	Context wallet.CaseContext
+}
+
+// consoleCase is one case with what a reviewer weighs: for a user, the
+// account, its devices, recent logins and the accounts sharing a device.
+func (a *App) consoleCase(w http.ResponseWriter, r *http.Request) {
+	c, err := a.w.CaseByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	cc, err := a.w.CaseEvidence(r.Context(), c)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := a.consoleView(w, r, "console.cases", "cases")
+	v.D = consoleCaseData{caseRow: newCaseRow(c), Context: cc}
+	a.render(w, r, http.StatusOK, "console_case", v)
 }
 
 func (a *App) consoleDecideCase(w http.ResponseWriter, r *http.Request) {

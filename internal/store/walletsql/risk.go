@@ -101,3 +101,23 @@ func (s *Store) RiskDecision(ctx context.Context, id string) (wallet.RiskDecisio
 	d, err := scanRiskDecision(s.queryRow(ctx, "SELECT "+riskColumns+" FROM risk_decisions WHERE id = $1", id))
 	return d, s.mapErr("risk decision", err)
 }
+
+// LinkedUsers returns up to limit other users who used one of the user's
+// devices (the same device token: the same browser or app install).
+func (s *Store) LinkedUsers(ctx context.Context, userID string, limit int) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT DISTINCT o.user_id FROM devices d JOIN devices o ON o.token_hash = d.token_hash AND o.user_id <> d.user_id
+		WHERE d.user_id = $1 ORDER BY o.user_id LIMIT $2`, userID, limit)
+	if err != nil {
+		return nil, s.mapErr("linked users", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.mapErr("linked users", err)
+		}
+		out = append(out, id)
+	}
+	return out, s.mapErr("linked users", rows.Err())
+}

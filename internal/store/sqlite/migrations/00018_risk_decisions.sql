@@ -23,6 +23,9 @@ CREATE TABLE risk_decisions (
     reasons      TEXT NOT NULL   -- JSON array
 );
 CREATE INDEX risk_decisions_by_time ON risk_decisions (at);
+-- The review queue's evidence: accounts that share a device (its token).
+CREATE INDEX devices_by_token ON devices (token_hash);
 
 -- +goose Down
+DROP INDEX devices_by_token;
 DROP TABLE risk_decisions;
