@@ -111,11 +111,17 @@ func registerCases(a huma.API, w *wallet.Service) {
 	}, wrap(func(ctx context.Context, in *struct {
 		ID   string `path:"id" maxLength:"64"`
 		Body struct {
-			Decision string `json:"decision" enum:"clear,confirm"`
+			Decision string `json:"decision" enum:"clear,confirm,refund" doc:"refund (AML cases): send back what came into the subject's wallet from other users by the case's transfers, confirm, freeze."`
 			Note     string `json:"note" maxLength:"1000" doc:"Why: the record a regulator reads."`
 		}
 	}) (*struct{ Body CaseView }, error) {
-		c, err := w.DecideCase(ctx, in.ID, in.Body.Decision == "confirm", in.Body.Note)
+		var c wallet.Case
+		var err error
+		if in.Body.Decision == "refund" {
+			c, err = w.RefundCase(ctx, in.ID, in.Body.Note)
+		} else {
+			c, err = w.DecideCase(ctx, in.ID, in.Body.Decision == "confirm", in.Body.Note)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -43,8 +43,38 @@ func TestAMLAlertsBecomeCasesAndReports(t *testing.T) {
 					t.Errorf("no case %s in %v", want, rules)
 				}
 			}
-			s.must(t, 200, "POST", "/v1/operator/cases/"+rules[c.id+" pass_through"]+"/decide", op,
-				map[string]any{"decision": "confirm", "note": "a new account passing money on within minutes"})
+			// Sending the money back: the mule's wallet (40.00 left) can not
+			// cover the 490.00 that came in: nothing moves, nothing is decided.
+			mule := rules[c.id+" pass_through"]
+			aBefore := s.available(t, a, "CNY")
+			if st, o := s.call(t, "POST", "/v1/operator/cases/"+mule+"/decide", op, map[string]any{"decision": "refund", "note": "send it back"}); st != 422 || o["code"] != "refund_short" {
+				t.Errorf("a refund the wallet can not cover: %d %v", st, o)
+			}
+			if got := s.available(t, a, "CNY"); got != aBefore {
+				t.Errorf("a short refund moved money: %d → %d", aBefore, got)
+			}
+			// Money reaches the mule's wallet again (the ring tops it up): now
+			// the 490.00 goes back to the victim, once, and the mule is frozen.
+			s.must(t, 201, "POST", "/v1/transfers", b.token, map[string]any{"to": c.phone, "amount": 460_00, "currency": "CNY", "pin": "285714"})
+			d := s.must(t, 200, "POST", "/v1/operator/cases/"+mule+"/decide", op, map[string]any{"decision": "refund", "note": "a new account passing money on within minutes"})
+			if d["status"] != "confirmed" {
+				t.Errorf("refunded case: %v", d)
+			}
+			if got := s.available(t, a, "CNY"); got != aBefore+490_00 {
+				t.Errorf("the victim has %d, want %d", got, aBefore+490_00)
+			}
+			if got := s.available(t, c, "CNY"); got != 10_00 { // 490 - 450 + 460 - 490
+				t.Errorf("the mule has %d, want 1000", got)
+			}
+			if st, o := s.call(t, "POST", "/v1/operator/cases/"+mule+"/decide", op, map[string]any{"decision": "refund", "note": "again"}); st != 409 || o["code"] != "case_decided" {
+				t.Errorf("refunded twice? %d %v", st, o["code"])
+			}
+			if got := s.available(t, a, "CNY"); got != aBefore+490_00 {
+				t.Errorf("after a second decision the victim has %d", got)
+			}
+			if st, o := s.call(t, "POST", "/v1/transfers", c.token, map[string]any{"to": b.phone, "amount": 1_00, "currency": "CNY", "pin": "285714"}); st != 403 || o["code"] != "account_frozen" {
+				t.Errorf("the mule paid after the refund: %d %v", st, o["code"])
+			}
 
 			day := time.Now().UTC().Format(time.DateOnly)
 			next := time.Now().UTC().Add(24 * time.Hour).Format(time.DateOnly)
@@ -76,6 +106,8 @@ func TestAMLAlertsBecomeCasesAndReports(t *testing.T) {
 			if got := s.must(t, 200, "GET", "/v1/operator/cases?kind=aml", op, nil)["cases"].([]any); len(got) != 3 {
 				t.Errorf("after a restart %d AML cases, want 3", len(got))
 			}
+			s.stop()
+			checkLedger(t, s.dsn)
 		})
 	}
 }

@@ -45,7 +45,7 @@ type BillPage struct {
 var BillTypes = []string{"transfer", "payment", "refund", "top_up", "withdrawal", "fee"}
 
 var billType = map[uint16]string{TransferP2P: "transfer", TransferPayment: "payment", TransferTopUp: "top_up", TransferWithdrawal: "withdrawal",
-	TransferFee: "fee", TransferMerchantFee: "fee", TransferRefund: "refund"}
+	TransferFee: "fee", TransferMerchantFee: "fee", TransferRefund: "refund", TransferCaseRefund: "refund"}
 
 // maxBillScan bounds the ledger transfers one page looks at when a type
 // filter skips most of them.

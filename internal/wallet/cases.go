@@ -106,6 +106,12 @@ func (s *Service) CaseByID(ctx context.Context, id string) (Case, error) {
 // screening case holds them) or confirm (the hold stays). The note is
 // required: it is the record a regulator reads.
 func (s *Service) DecideCase(ctx context.Context, id string, confirm bool, note string) (Case, error) {
+	return s.decideCase(ctx, id, confirm, note, nil)
+}
+
+// decideCase decides a case; then, if not nil, runs after the decision
+// is recorded (a refund's transfers).
+func (s *Service) decideCase(ctx context.Context, id string, confirm bool, note string, before func(Case) error) (Case, error) {
 	c, err := s.CaseByID(ctx, id)
 	if err != nil {
 		return Case{}, err
@@ -120,6 +126,11 @@ func (s *Service) DecideCase(ctx context.Context, id string, confirm bool, note 
 	status := CaseCleared
 	if confirm {
 		status = CaseConfirmed
+	}
+	if before != nil {
+		if err := before(c); err != nil {
+			return Case{}, err
+		}
 	}
 	by := ActorFrom(ctx).ID
 	if by == "" {

@@ -140,7 +140,13 @@ func (a *App) consoleCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) consoleDecideCase(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.w.DecideCase(r.Context(), r.PathValue("id"), r.PostFormValue("decision") == "confirm", clip(r.PostFormValue("note"), 1000)); err != nil {
+	decide := func() (wallet.Case, error) {
+		if r.PostFormValue("decision") == "refund" {
+			return a.w.RefundCase(r.Context(), r.PathValue("id"), clip(r.PostFormValue("note"), 1000))
+		}
+		return a.w.DecideCase(r.Context(), r.PathValue("id"), r.PostFormValue("decision") == "confirm", clip(r.PostFormValue("note"), 1000))
+	}
+	if _, err := decide(); err != nil {
 		a.fail(w, r, err)
 		return
 	}
