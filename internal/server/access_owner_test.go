@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// The matrix's "other user" rows: every operation of a user's session
+// The matrix's "other user" and "cashier" rows: every operation of a user's session
 // that names a resource in its path is called by another user with the
 // owner's real resource ids (cards, bank orders, bills, devices, sessions,
 // payment codes, merchants and their keys, stores, orders and webhook
@@ -62,6 +62,7 @@ func TestAccessMatrixOtherUser(t *testing.T) {
 	var doc struct {
 		Paths map[string]map[string]struct {
 			OperationID string                `json:"operationId"`
+			Summary     string                `json:"summary"`
 			Security    []map[string][]string `json:"security"`
 		} `json:"paths"`
 	}
@@ -70,7 +71,7 @@ func TestAccessMatrixOtherUser(t *testing.T) {
 	}
 	resp.Body.Close()
 	param := regexp.MustCompile(`\{([^}]+)\}`)
-	type call struct{ method, path, id string }
+	type call struct{ method, path, id, summary string }
 	var calls []call
 	for path, methods := range doc.Paths {
 		if !strings.Contains(path, "{") || strings.HasPrefix(path, "/v1/merchant/") || strings.HasPrefix(path, "/v1/operator/") || strings.HasPrefix(path, "/v1/ledger") {
@@ -108,14 +109,15 @@ func TestAccessMatrixOtherUser(t *testing.T) {
 				}
 				filled = strings.Replace(filled, m[0], v, 1)
 			}
-			calls = append(calls, call{strings.ToUpper(method), filled, o.OperationID})
+			calls = append(calls, call{strings.ToUpper(method), filled, o.OperationID, o.Summary})
 		}
 	}
 	sort.Slice(calls, func(i, j int) bool { return calls[i].path+calls[i].method < calls[j].path+calls[j].method })
 	if len(calls) < 20 {
 		t.Fatalf("only %d resource operations", len(calls))
 	}
-	for _, c := range calls {
+	// do calls as the holder of token and reports what answered success.
+	do := func(c call, token string) (int, []byte) {
 		var body io.Reader
 		if c.method != "GET" && c.method != "DELETE" {
 			// A body that passes validation where it can: the PIN, an
@@ -126,7 +128,7 @@ func TestAccessMatrixOtherUser(t *testing.T) {
 		}
 		r, _ := http.NewRequest(c.method, s.url+c.path, body)
 		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("Authorization", "Bearer "+other.token)
+		r.Header.Set("Authorization", "Bearer "+token)
 		r.Header.Set("Idempotency-Key", "other-"+c.id)
 		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
@@ -134,11 +136,33 @@ func TestAccessMatrixOtherUser(t *testing.T) {
 		}
 		out, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode < 400 {
-			t.Errorf("%s %s (%s) as another user: %d %s", c.method, c.path, c.id, resp.StatusCode, out)
+		return resp.StatusCode, out
+	}
+	for _, c := range calls {
+		if st, out := do(c, other.token); st < 400 {
+			t.Errorf("%s %s (%s) as another user: %d %s", c.method, c.path, c.id, st, out)
 		}
 	}
 	t.Logf("%d resource operations called as another user", len(calls))
+
+	// The cashier row: a cashier of the owner's merchant reaches the till
+	// operations meant for cashiers ("owner or cashier") and nothing else
+	// of the merchant's: keys, webhook, events, settlement card, staff,
+	// stores, refunds.
+	s.must(t, 204, "POST", "/v1/merchants/"+mid+"/staff", owner.token, map[string]any{"phone": third.phone, "role": "cashier"})
+	cashierOps := 0
+	for _, c := range calls {
+		if !strings.HasPrefix(c.path, "/v1/merchants/"+mid+"/") || strings.Contains(c.summary, "owner or cashier") {
+			continue
+		}
+		cashierOps++
+		if st, out := do(c, third.token); st < 400 {
+			t.Errorf("%s %s (%s) as a cashier: %d %s", c.method, c.path, c.id, st, out)
+		}
+	}
+	if cashierOps < 8 {
+		t.Errorf("only %d owner-only merchant operations checked as a cashier", cashierOps)
+	}
 
 	// Nothing of the owner's changed.
 	if st, _ := s.call(t, "GET", "/v1/me", owner.token, nil); st != 200 {
