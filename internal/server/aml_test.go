@@ -91,6 +91,19 @@ func TestAMLAlertsBecomeCasesAndReports(t *testing.T) {
 			if len(sus) != 2 || sus[1][3] != c.id || sus[1][9] != "490.00" || sus[1][13] != "confirmed" || !strings.Contains(sus[1][16], "within minutes") {
 				t.Errorf("suspicious report: %v", sus)
 			}
+			// The confirmed case labels the decisions on its transfers for
+			// the fraud model's next training (a→mule, mule→b).
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				labels := opGet(t, s, "/v1/operator/risk/labels?from="+day+"&to="+next)
+				if strings.Count(labels, ",1,aml_confirmed") == 2 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("labels:\n%s", labels)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
 			if st, _ := s.call(t, "GET", "/v1/operator/aml/reports/suspicious?from="+day+"&to="+next, a.token, nil); st != 401 {
 				t.Errorf("a user read the report: %d", st)
 			}

@@ -216,6 +216,7 @@ func (s *Service) RiskTransactions(ctx context.Context, from, to time.Time, w io
 // RiskLabels writes the labels the operators' work gives the decisions of
 // [from, to): a confirmed risk hold is fraud, a cleared one is not; a
 // paid insurance claim on a transfer marks its decision fraud, a rejected
+// one not; the transfers of a confirmed AML case are fraud, of a cleared
 // one not. Columns: txn_id,is_fraud,typology.
 func (s *Service) RiskLabels(ctx context.Context, from, to time.Time, w io.Writer) error {
 	type label struct {
@@ -238,20 +239,35 @@ func (s *Service) RiskLabels(ctx context.Context, from, to time.Time, w io.Write
 	if err != nil {
 		return fmt.Errorf("risk labels: %w", err)
 	}
-	claimed := map[string]Claim{} // transfer → its decided claim
-	for _, c := range claims {
-		if c.Status != ClaimSubmitted {
-			claimed[c.TransferID] = c
+	byTransfer := map[string]label{} // a transfer's label from a decided AML case or claim
+	amls, err := s.store.Cases(ctx, CaseFilter{Kind: CaseAML, Since: from, Until: to, Limit: 100_000})
+	if err != nil {
+		return fmt.Errorf("risk labels: %w", err)
+	}
+	for _, c := range amls {
+		var ev amlEvidence
+		if c.Status == CaseOpen || json.Unmarshal([]byte(c.Evidence), &ev) != nil {
+			continue
+		}
+		for _, tid := range ev.Txns {
+			byTransfer[tid] = label{c.Status == CaseConfirmed, "aml_" + c.Status}
 		}
 	}
-	if len(claimed) > 0 {
+	for _, c := range claims { // a claim's word on its transfer outweighs an AML case's
+		if c.Status != ClaimSubmitted {
+			byTransfer[c.TransferID] = label{c.Status == ClaimPaid, "insurance_" + c.Status}
+		}
+	}
+	if len(byTransfer) > 0 {
 		ds, err := s.store.RiskDecisions(ctx, from, to, 1_000_000)
 		if err != nil {
 			return fmt.Errorf("risk labels: %w", err)
 		}
 		for _, d := range ds {
-			if c, ok := claimed[d.Ref]; ok && d.Ref != "" {
-				labels[d.ID] = label{c.Status == ClaimPaid, "insurance_" + c.Status}
+			if l, ok := byTransfer[d.Ref]; ok && d.Ref != "" {
+				if _, reviewed := labels[d.ID]; !reviewed { // a risk hold's review is about this very decision
+					labels[d.ID] = l
+				}
 			}
 		}
 	}
