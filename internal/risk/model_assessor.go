@@ -49,6 +49,7 @@ type ModelAssessor struct {
 	fallbacks atomic.Int64
 	// pending are the events Done queued for the state.
 	pending       chan features.Txn
+	wake          chan struct{}
 	startObserver sync.Once
 }
 
@@ -58,7 +59,7 @@ func NewModelAssessor(d model.Decider, cfg ModelConfig) *ModelAssessor {
 		cfg.Log = slog.Default()
 	}
 	return &ModelAssessor{cfg: cfg, rules: NewRules(cfg.Rules), engine: model.NewEngine(cfg.Features, d), name: d.Name(),
-		pending: make(chan features.Txn, 4096)}
+		pending: make(chan features.Txn, 4096), wake: make(chan struct{}, 1)}
 }
 
 // Fallbacks counts the decisions the rules made instead of the model.
@@ -172,9 +173,13 @@ func (a *ModelAssessor) Done(e Event) {
 	a.startObserver.Do(func() { go a.observe() })
 	select {
 	case a.pending <- t:
+		select {
+		case a.wake <- struct{}{}:
+		default: // already woken
+		}
 	default:
 		a.mu.Lock()
-		a.drainLocked()
+		a.drainLocked(-1)
 		a.engine.Observe(&t)
 		a.mu.Unlock()
 	}
@@ -183,39 +188,36 @@ func (a *ModelAssessor) Done(e Event) {
 // observeBatch is how many events one write lock applies at most.
 const observeBatch = 32
 
-// observe applies the events Done queued.
+// observe applies the events Done queued, a batch per write lock. Events
+// are only taken from the queue under the lock, so that they are applied
+// in order and a snapshot (which drains the queue) misses none.
 func (a *ModelAssessor) observe() {
-	batch := make([]features.Txn, 0, observeBatch)
-	for t := range a.pending {
-		batch = append(batch[:0], t)
-	more:
-		for len(batch) < observeBatch {
-			select {
-			case t := <-a.pending:
-				batch = append(batch, t)
-			default:
-				break more
+	for range a.wake {
+		for {
+			a.mu.Lock()
+			n := a.drainLocked(observeBatch)
+			a.mu.Unlock()
+			if n < observeBatch {
+				break
 			}
 		}
-		a.mu.Lock()
-		for i := range batch {
-			a.engine.Observe(&batch[i])
-		}
-		a.mu.Unlock()
 	}
 }
 
-// drainLocked applies the events still queued; the caller holds the write
-// lock.
-func (a *ModelAssessor) drainLocked() {
-	for {
+// drainLocked applies up to limit of the events queued (all if limit < 0)
+// and returns how many; the caller holds the write lock.
+func (a *ModelAssessor) drainLocked(limit int) int {
+	n := 0
+	for n != limit {
 		select {
 		case t := <-a.pending:
 			a.engine.Observe(&t)
+			n++
 		default:
-			return
+			return n
 		}
 	}
+	return n
 }
 
 // Snapshot writes the model's state (the profiles and windows), to be
@@ -223,7 +225,7 @@ func (a *ModelAssessor) drainLocked() {
 func (a *ModelAssessor) Snapshot(w io.Writer) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.drainLocked()
+	a.drainLocked(-1)
 	return a.engine.Pipe.State.Save(w)
 }
 
