@@ -114,6 +114,7 @@ func benchScreen(b *testing.B, entries, names int) {
 	var hits int
 	for range b.N {
 		x.memo.Clear() // every iteration from cold
+		x.memoN.Store(0)
 		for _, h := range x.ScreenAll(qs, DefaultThreshold, runtime.GOMAXPROCS(0)) {
 			if len(h) > 0 {
 				hits++

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Thresholds of the matcher.
@@ -47,7 +48,12 @@ type Index struct {
 	post    [][]int32          // vocab index → names holding it (particles: none)
 	dels    map[uint64][]int32 // hash of a token with up to maxEdits letters deleted → vocab
 	memo    sync.Map           // query token → []tokenMatch
+	memoN   atomic.Int64       // entries in memo (bounded by maxMemo)
 }
+
+// maxMemo bounds the query tokens remembered (a server screens every new
+// payee's name for as long as the lists stay the same).
+const maxMemo = 1 << 20
 
 type indexedName struct {
 	entry  int32
@@ -183,8 +189,10 @@ func (x *Index) similar(q string) []tokenMatch {
 			}
 		}
 	})
-	if len(q) < 64 {
-		x.memo.Store(q, out)
+	if len(q) < 64 && x.memoN.Load() < maxMemo {
+		if _, loaded := x.memo.LoadOrStore(q, out); !loaded {
+			x.memoN.Add(1)
+		}
 	}
 	return out
 }

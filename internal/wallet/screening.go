@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/screening"
@@ -29,16 +30,23 @@ import (
 const screeningRecheck = time.Minute
 
 type screeningState struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // one reload at a time
 	idx     *screening.Index
 	version string
 	checked time.Time
+	// current is idx while it is fresh: the path every screening takes,
+	// without the mutex.
+	current   atomic.Pointer[screening.Index]
+	checkedNS atomic.Int64
 }
 
 // screeningIndex returns the index of the loaded lists, rebuilt when a
-// list changed; nil when no list is loaded.
+// list changed.
 func (s *Service) screeningIndex(ctx context.Context) (*screening.Index, error) {
 	st := &s.screening
+	if idx := st.current.Load(); idx != nil && time.Now().UnixNano()-st.checkedNS.Load() < int64(screeningRecheck) {
+		return idx, nil
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.idx != nil && time.Since(st.checked) < screeningRecheck {
@@ -60,6 +68,8 @@ func (s *Service) screeningIndex(ctx context.Context) (*screening.Index, error) 
 		st.idx, st.version = screening.Build(entries), v.String()
 	}
 	st.checked = time.Now()
+	st.current.Store(st.idx)
+	st.checkedNS.Store(st.checked.UnixNano())
 	return st.idx, nil
 }
 
@@ -67,6 +77,7 @@ func (s *Service) screeningIndex(ctx context.Context) (*screening.Index, error) 
 func (s *Service) ReloadScreening() {
 	s.screening.mu.Lock()
 	s.screening.checked = time.Time{}
+	s.screening.checkedNS.Store(0)
 	s.screening.mu.Unlock()
 }
 
