@@ -45,15 +45,15 @@ type Rules struct {
 	// reaching this is a large-value transaction report (大额交易报告).
 	LargeDaily map[string]int64
 	// Structuring: on StructuringDays or more days within a week, the
-	// day's total out (or in) between StructuringFrom (a fraction, e.g.
-	// 0.8) of LargeDaily and just under it.
-	StructuringFrom float64
-	StructuringDays int
+	// day's total out (or in) between StructuringPercent of LargeDaily
+	// and just under it.
+	StructuringPercent int64
+	StructuringDays    int
 	// PassThrough: within PassWindow, at least PassMin came in and at least
-	// PassRatio of it went out again.
-	PassMin    map[string]int64
-	PassRatio  float64
-	PassWindow time.Duration
+	// PassPercent of it went out again.
+	PassMin     map[string]int64
+	PassPercent int64
+	PassWindow  time.Duration
 	// Dormant: a wallet that did not move for DormantFor moves
 	// DormantMin or more.
 	DormantFor time.Duration
@@ -71,15 +71,15 @@ func DefaultRules() Rules {
 		zone = time.FixedZone("CST", 8*3600)
 	}
 	return Rules{
-		LargeDaily:      map[string]int64{"CNY": 50_000_00, "HKD": 55_000_00, "USD": 7_000_00, "EUR": 6_500_00, "SGD": 9_500_00},
-		StructuringFrom: 0.8,
-		StructuringDays: 3,
-		PassMin:         map[string]int64{"CNY": 10_000_00, "HKD": 11_000_00, "USD": 1_400_00, "EUR": 1_300_00, "SGD": 1_900_00},
-		PassRatio:       0.9,
-		PassWindow:      24 * time.Hour,
-		DormantFor:      180 * 24 * time.Hour,
-		DormantMin:      map[string]int64{"CNY": 5_000_00, "HKD": 5_500_00, "USD": 700_00, "EUR": 650_00, "SGD": 950_00},
-		Zone:            zone,
+		LargeDaily:         map[string]int64{"CNY": 50_000_00, "HKD": 55_000_00, "USD": 7_000_00, "EUR": 6_500_00, "SGD": 9_500_00},
+		StructuringPercent: 80,
+		StructuringDays:    3,
+		PassMin:            map[string]int64{"CNY": 10_000_00, "HKD": 11_000_00, "USD": 1_400_00, "EUR": 1_300_00, "SGD": 1_900_00},
+		PassPercent:        90,
+		PassWindow:         24 * time.Hour,
+		DormantFor:         180 * 24 * time.Hour,
+		DormantMin:         map[string]int64{"CNY": 5_000_00, "HKD": 5_500_00, "USD": 700_00, "EUR": 650_00, "SGD": 950_00},
+		Zone:               zone,
 	}
 }
 
@@ -184,7 +184,7 @@ func (m *Monitor) Observe(t Txn) []Alert {
 	}
 	// Structuring: days just under the line, several in a week.
 	if line, ok := m.rules.LargeDaily[t.Currency]; ok && m.rules.StructuringDays > 0 {
-		from := int64(float64(line) * m.rules.StructuringFrom)
+		from := percentOf(line, m.rules.StructuringPercent)
 		var under []string
 		var txns []string
 		var total int64
@@ -218,7 +218,7 @@ func (m *Monitor) Observe(t Txn) []Alert {
 			}
 			txns = append(txns, r.ID)
 		}
-		if in >= min && float64(outSum) >= m.rules.PassRatio*float64(in) {
+		if in >= min && outSum >= percentOf(in, m.rules.PassPercent) {
 			raise(Alert{Rule: RulePassThrough, Subject: t.Subject, At: t.At, Amount: in, Currency: t.Currency, Txns: txns,
 				Key:     fmt.Sprintf("%s:%s:%s:%s", RulePassThrough, t.Subject, day, t.Currency),
 				Summary: fmt.Sprintf("%d %s in and %d out again within %s", in, t.Currency, outSum, m.rules.PassWindow), Score: 650})
@@ -263,3 +263,7 @@ func (m *Monitor) evict(now time.Time) {
 }
 
 func clone(s []string) []string { return append([]string(nil), s...) }
+
+// percentOf is pct percent of an amount, rounded down, in integers that do
+// not overflow for any amount (pct ≤ 100).
+func percentOf(amount, pct int64) int64 { return amount/100*pct + amount%100*pct/100 }

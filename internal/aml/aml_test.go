@@ -123,3 +123,14 @@ func TestIgnoresNonsense(t *testing.T) {
 		}
 	}
 }
+
+func TestPercentOf(t *testing.T) {
+	for _, c := range []struct{ amount, pct, want int64 }{
+		{50_000_00, 80, 40_000_00}, {199, 90, 179}, {0, 90, 0}, {1 << 62, 90, (1<<62)/100*90 + (1<<62)%100*90/100},
+		{9_223_372_036_854_775_807, 100, 9_223_372_036_854_775_807},
+	} {
+		if got := percentOf(c.amount, c.pct); got != c.want {
+			t.Errorf("percentOf(%d, %d) = %d, want %d", c.amount, c.pct, got, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -64,6 +65,26 @@ type ScreeningListView struct {
 	LoadedAt time.Time `json:"loaded_at"`
 }
 
+// Outputs of the review queue's operations.
+type (
+	casesOutput struct {
+		Body struct {
+			Cases []CaseView `json:"cases"`
+		}
+	}
+	reviewCaseOutput struct{ Body CaseView }
+	listsOutput      struct {
+		Body struct {
+			Lists []ScreeningListView `json:"lists"`
+		}
+	}
+	hitsOutput struct {
+		Body struct {
+			Hits []ScreeningHitView `json:"hits"`
+		}
+	}
+)
+
 func registerCases(a huma.API, w *wallet.Service) {
 	huma.Register(a, huma.Operation{
 		OperationID: "listCases", Method: http.MethodGet, Path: "/v1/operator/cases", Tags: []string{casesTag},
@@ -71,20 +92,12 @@ func registerCases(a huma.API, w *wallet.Service) {
 	}, wrap(func(ctx context.Context, in *struct {
 		Status string `query:"status" enum:"open,cleared,confirmed"`
 		Kind   string `query:"kind" enum:"screening,aml,risk"`
-	}) (*struct {
-		Body struct {
-			Cases []CaseView `json:"cases"`
-		}
-	}, error) {
+	}) (*casesOutput, error) {
 		cs, err := w.Cases(ctx, wallet.CaseFilter{Status: in.Status, Kind: in.Kind})
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Cases []CaseView `json:"cases"`
-			}
-		}{}
+		out := &casesOutput{}
 		out.Body.Cases = make([]CaseView, len(cs))
 		for i, c := range cs {
 			out.Body.Cases[i] = reviewCaseView(c)
@@ -96,16 +109,16 @@ func registerCases(a huma.API, w *wallet.Service) {
 		Summary: "A case with its evidence (operators)", Security: operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusNotFound},
 	}, wrap(func(ctx context.Context, in *struct {
 		ID string `path:"id" maxLength:"64"`
-	}) (*struct{ Body CaseView }, error) {
+	}) (*reviewCaseOutput, error) {
 		c, err := w.CaseByID(ctx, in.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body CaseView }{Body: reviewCaseView(c)}, nil
+		return &reviewCaseOutput{Body: reviewCaseView(c)}, nil
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "decideCase", Method: http.MethodPost, Path: "/v1/operator/cases/{id}/decide", Tags: []string{casesTag},
-		Summary:  "Clear (a false positive: the hold is released) or confirm (the hold stays) a case, with a note (operators)",
+		Summary:  "Clear (a false positive: the hold is released), confirm (the hold stays) or refund a case, with a note (operators)",
 		Security: operatorOnly,
 		Errors:   []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *struct {
@@ -114,36 +127,22 @@ func registerCases(a huma.API, w *wallet.Service) {
 			Decision string `json:"decision" enum:"clear,confirm,refund" doc:"refund (AML cases): send back what came into the subject's wallet from other users by the case's transfers, confirm, freeze."`
 			Note     string `json:"note" maxLength:"1000" doc:"Why: the record a regulator reads."`
 		}
-	}) (*struct{ Body CaseView }, error) {
-		var c wallet.Case
-		var err error
-		if in.Body.Decision == "refund" {
-			c, err = w.RefundCase(ctx, in.ID, in.Body.Note)
-		} else {
-			c, err = w.DecideCase(ctx, in.ID, in.Body.Decision == "confirm", in.Body.Note)
-		}
+	}) (*reviewCaseOutput, error) {
+		c, err := w.Decide(ctx, in.ID, in.Body.Decision, in.Body.Note)
 		if err != nil {
 			return nil, err
 		}
-		return &struct{ Body CaseView }{Body: reviewCaseView(c)}, nil
+		return &reviewCaseOutput{Body: reviewCaseView(c)}, nil
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "listScreeningLists", Method: http.MethodGet, Path: "/v1/operator/screening/lists", Tags: []string{casesTag},
 		Summary: "The sanctions lists loaded (operators)", Security: operatorOnly, Errors: []int{http.StatusUnauthorized},
-	}, wrap(func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			Lists []ScreeningListView `json:"lists"`
-		}
-	}, error) {
+	}, wrap(func(ctx context.Context, _ *struct{}) (*listsOutput, error) {
 		ls, err := w.ScreeningLists(ctx)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Lists []ScreeningListView `json:"lists"`
-			}
-		}{}
+		out := &listsOutput{}
 		out.Body.Lists = make([]ScreeningListView, len(ls))
 		for i, l := range ls {
 			out.Body.Lists[i] = ScreeningListView(l)
@@ -158,20 +157,12 @@ func registerCases(a huma.API, w *wallet.Service) {
 		Body struct {
 			Name string `json:"name" minLength:"1" maxLength:"200"`
 		}
-	}) (*struct {
-		Body struct {
-			Hits []ScreeningHitView `json:"hits"`
-		}
-	}, error) {
+	}) (*hitsOutput, error) {
 		hits, err := w.ScreenName(ctx, in.Body.Name)
 		if err != nil {
 			return nil, err
 		}
-		out := &struct {
-			Body struct {
-				Hits []ScreeningHitView `json:"hits"`
-			}
-		}{}
+		out := &hitsOutput{}
 		out.Body.Hits = make([]ScreeningHitView, len(hits))
 		for i, h := range hits {
 			out.Body.Hits[i] = ScreeningHitView{Source: h.Entry.Source, Ref: h.Entry.Ref, Kind: h.Entry.Kind, ListedName: h.Name,
@@ -179,6 +170,33 @@ func registerCases(a huma.API, w *wallet.Service) {
 		}
 		return out, nil
 	}))
+}
+
+// csvOutput is a CSV download.
+type csvOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+// period is a report's days: [from, to).
+type period struct {
+	From string `query:"from" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-11-01" doc:"The first day (UTC)."`
+	To   string `query:"to" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-12-01" doc:"The day after the last (UTC)."`
+}
+
+// csvReport answers a report of a period as a CSV download named name-from-to.csv.
+func csvReport(p period, name string, write func(from, to time.Time, w io.Writer) error) (*csvOutput, error) {
+	from, err1 := time.Parse(time.DateOnly, p.From)
+	to, err2 := time.Parse(time.DateOnly, p.To)
+	if err1 != nil || err2 != nil || !from.Before(to) {
+		return nil, invalid("query.from", "from and to are dates, YYYY-MM-DD, from before to")
+	}
+	var buf bytes.Buffer
+	if err := write(from, to, &buf); err != nil {
+		return nil, err
+	}
+	return &csvOutput{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="%s-%s-%s.csv"`, name, p.From, p.To), buf.Bytes()}, nil
 }
 
 func registerAMLReports(a huma.API, w *wallet.Service) {
@@ -192,48 +210,14 @@ func registerAMLReports(a huma.API, w *wallet.Service) {
 		Kind string `path:"kind" enum:"large-value,suspicious"`
 		From string `query:"from" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-11-01" doc:"The first day (UTC)."`
 		To   string `query:"to" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-12-01" doc:"The day after the last (UTC)."`
-	}) (*struct {
-		ContentType        string `header:"Content-Type"`
-		ContentDisposition string `header:"Content-Disposition"`
-		Body               []byte
-	}, error) {
-		from, err1 := time.Parse(time.DateOnly, in.From)
-		to, err2 := time.Parse(time.DateOnly, in.To)
-		if err1 != nil || err2 != nil {
-			return nil, invalid("query.from", "from and to are dates, YYYY-MM-DD")
-		}
-		var buf bytes.Buffer
-		if err := w.AMLReport(ctx, in.Kind, from, to, &buf); err != nil {
-			return nil, err
-		}
-		return &struct {
-			ContentType        string `header:"Content-Type"`
-			ContentDisposition string `header:"Content-Disposition"`
-			Body               []byte
-		}{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="aml-%s-%s-%s.csv"`, in.Kind, in.From, in.To), buf.Bytes()}, nil
+	}) (*csvOutput, error) {
+		return csvReport(period{From: in.From, To: in.To}, "aml-"+in.Kind, func(from, to time.Time, out io.Writer) error {
+			return w.AMLReport(ctx, in.Kind, from, to, out)
+		})
 	}))
 }
 
-// csvOutput is a CSV download.
-type csvOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
-	Body               []byte
-}
-
 func registerRiskExports(a huma.API, w *wallet.Service) {
-	type period struct {
-		From string `query:"from" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-11-01" doc:"The first day (UTC)."`
-		To   string `query:"to" required:"true" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" example:"2026-12-01" doc:"The day after the last (UTC)."`
-	}
-	parse := func(p period) (time.Time, time.Time, error) {
-		from, err1 := time.Parse(time.DateOnly, p.From)
-		to, err2 := time.Parse(time.DateOnly, p.To)
-		if err1 != nil || err2 != nil || !from.Before(to) {
-			return from, to, invalid("query.from", "from and to are dates, YYYY-MM-DD, from before to")
-		}
-		return from, to, nil
-	}
 	huma.Register(a, huma.Operation{
 		OperationID: "riskTransactions", Method: http.MethodGet, Path: "/v1/operator/risk/transactions", Tags: []string{casesTag},
 		Summary: "The money-outs risk decided in a period, as the fraud model's transactions file (operators)",
@@ -241,30 +225,18 @@ func registerRiskExports(a huma.API, w *wallet.Service) {
 			"With /v1/operator/risk/labels it is the next training's data.",
 		Security: operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *period) (*csvOutput, error) {
-		from, to, err := parse(*in)
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := w.RiskTransactions(ctx, from, to, &buf); err != nil {
-			return nil, err
-		}
-		return &csvOutput{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="risk-transactions-%s-%s.csv"`, in.From, in.To), buf.Bytes()}, nil
+		return csvReport(*in, "risk-transactions", func(from, to time.Time, out io.Writer) error {
+			return w.RiskTransactions(ctx, from, to, out)
+		})
 	}))
 	huma.Register(a, huma.Operation{
 		OperationID: "riskLabels", Method: http.MethodGet, Path: "/v1/operator/risk/labels", Tags: []string{casesTag},
-		Summary:     "Labels from the operators' work: decided risk holds and insurance claims (operators)",
-		Description: "txn_id,is_fraud,typology: a confirmed hold or a paid claim is fraud, a cleared hold or a rejected claim is not.",
+		Summary:     "Labels from the operators' work: decided risk holds, AML cases and insurance claims (operators)",
+		Description: "txn_id,is_fraud,typology: a confirmed hold or AML case or a paid claim is fraud; a cleared one or a rejected claim is not.",
 		Security:    operatorOnly, Errors: []int{http.StatusUnauthorized, http.StatusUnprocessableEntity},
 	}, wrap(func(ctx context.Context, in *period) (*csvOutput, error) {
-		from, to, err := parse(*in)
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := w.RiskLabels(ctx, from, to, &buf); err != nil {
-			return nil, err
-		}
-		return &csvOutput{"text/csv; charset=utf-8", fmt.Sprintf(`attachment; filename="risk-labels-%s-%s.csv"`, in.From, in.To), buf.Bytes()}, nil
+		return csvReport(*in, "risk-labels", func(from, to time.Time, out io.Writer) error {
+			return w.RiskLabels(ctx, from, to, out)
+		})
 	}))
 }

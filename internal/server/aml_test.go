@@ -16,7 +16,7 @@ import (
 // alert; each becomes one case, also after a restart; the reports for the
 // regulator list them, with the ledger's amounts.
 func TestAMLAlertsBecomeCasesAndReports(t *testing.T) {
-	rules := aml.Rules{LargeDaily: map[string]int64{"CNY": 1_000_00}, PassMin: map[string]int64{"CNY": 400_00}, PassRatio: 0.9,
+	rules := aml.Rules{LargeDaily: map[string]int64{"CNY": 1_000_00}, PassMin: map[string]int64{"CNY": 400_00}, PassPercent: 90,
 		PassWindow: 24 * time.Hour, Zone: time.UTC}
 	withAML := func(c *server.Config) {
 		lenientRisk(c)

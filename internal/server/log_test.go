@@ -227,6 +227,11 @@ func TestBillCarriesItsLeaf(t *testing.T) {
 			if st, o := s.call(t, "GET", "/v1/me/bills/"+id, c.token, nil); st != 404 {
 				t.Errorf("someone else's bill: %d %v", st, o)
 			}
+			for _, bad := range []string{"not-an-id", "01900000-0000-7000-8000-000000000000"} {
+				if st, o := s.call(t, "GET", "/v1/me/bills/"+bad, a.token, nil); st != 404 || o["code"] == nil {
+					t.Errorf("bill %q: %d %v", bad, st, o)
+				}
+			}
 			if st, _ := s.call(t, "GET", "/v1/me/bills/"+id, "", nil); st != 401 {
 				t.Errorf("anonymous: %d", st)
 			}

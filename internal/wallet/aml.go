@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/aml"
 	"github.com/shiliantong/shiliantong/internal/ledger"
-	"github.com/shiliantong/shiliantong/internal/money"
 )
 
 // AML monitoring: the server feeds the ledger's committed transfers, in
@@ -125,18 +123,9 @@ func (s *Service) AMLReport(ctx context.Context, kind string, from, to time.Time
 			decided = c.DecidedAt.UTC().Format(time.RFC3339)
 		}
 		_ = cw.Write([]string{c.ID, ev.Rule, c.CreatedAt.UTC().Format(time.RFC3339), c.SubjectID, u.Name, u.RealName, u.IDType, u.IDMasked,
-			MaskPhone(u.Phone), formatMinor(ev.Amount, ev.Currency), ev.Currency, strings.Join(ev.Txns, " "), ev.Summary, c.Status,
+			MaskPhone(u.Phone), formatAmount(ev.Amount, ev.Currency), ev.Currency, strings.Join(ev.Txns, " "), ev.Summary, c.Status,
 			decided, c.DecidedBy, c.Note})
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// formatMinor renders minor units as a decimal amount without the code.
-func formatMinor(minor int64, cur string) string {
-	c, err := money.Lookup(cur)
-	if err != nil {
-		return strconv.FormatInt(minor, 10)
-	}
-	return money.FormatAmount(minor, c)
 }

@@ -21,6 +21,25 @@ const (
 	CodeRefundShort     = "refund_short"
 )
 
+// Case decisions, as operators name them (and DecisionRefund, as for
+// disputes).
+const (
+	DecisionClear   = "clear"
+	DecisionConfirm = "confirm"
+)
+
+// Decide applies an operator's decision on a case: clear, confirm or
+// refund (DecideCase, RefundCase).
+func (s *Service) Decide(ctx context.Context, id, decision, note string) (Case, error) {
+	switch decision {
+	case DecisionClear, DecisionConfirm:
+		return s.DecideCase(ctx, id, decision == DecisionConfirm, note)
+	case DecisionRefund:
+		return s.RefundCase(ctx, id, note)
+	}
+	return Case{}, newError(KindInvalid, CodeInvalidRequest, "the decision is clear, confirm or refund")
+}
+
 // RefundCase is an operator's third decision on an AML case: the money
 // that came into the subject's wallet from other users' wallets by the
 // case's transfers goes back to them (原路退回), every one in full or not

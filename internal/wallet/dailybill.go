@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
@@ -96,7 +95,7 @@ func (b *DailyBill) add(acct ledger.ID, t ledger.Transfer) {
 // WriteCSV writes the bill: a row per movement, then the totals.
 func (b *DailyBill) WriteCSV(w io.Writer, loc *time.Location) error {
 	cw := csv.NewWriter(w)
-	amt := func(v int64) string { return strings.TrimSuffix(formatMoney(v, "CNY"), " CNY") }
+	amt := func(v int64) string { return formatAmount(v, "CNY") }
 	_ = cw.Write([]string{"time", "type", "reference", "amount", "currency", "id"})
 	for _, r := range b.Rows {
 		_ = cw.Write([]string{r.Time.In(loc).Format(time.RFC3339Nano), r.Type, r.Reference, amt(r.Amount), "CNY", r.ID})

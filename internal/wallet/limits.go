@@ -140,12 +140,16 @@ func (s *Service) limitExceeded(u User, cur string) *Error {
 		formatMoney(l, cur), u.Tier).with("limit", "daily_outflow").with("limit_amount", l).with("currency", cur).with("tier", int(u.Tier))
 }
 
-func formatMoney(minor int64, cur string) string {
+func formatMoney(minor int64, cur string) string { return formatAmount(minor, cur) + " " + cur }
+
+// formatAmount renders minor units as a decimal amount in major units,
+// with the currency's exact decimals and without its code.
+func formatAmount(minor int64, cur string) string {
 	c, err := money.Lookup(cur)
 	if err != nil {
-		return strconv.FormatInt(minor, 10) + " " + cur
+		return strconv.FormatInt(minor, 10)
 	}
-	return money.FormatAmount(minor, c) + " " + cur
+	return money.FormatAmount(minor, c)
 }
 
 func formatCNY(minor int64) string { return formatMoney(minor, "CNY") }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -68,9 +69,7 @@ const (
 	decisionEvery = 200 * time.Millisecond
 )
 
-func newDecisionLog(st RiskStore, log interface {
-	Warn(msg string, args ...any)
-}) *decisionLog {
+func newDecisionLog(st RiskStore, log *slog.Logger) *decisionLog {
 	d := &decisionLog{ch: make(chan RiskDecision, decisionQueue), done: make(chan struct{})}
 	go func() {
 		defer close(d.done)

@@ -140,13 +140,7 @@ func (a *App) consoleCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) consoleDecideCase(w http.ResponseWriter, r *http.Request) {
-	decide := func() (wallet.Case, error) {
-		if r.PostFormValue("decision") == "refund" {
-			return a.w.RefundCase(r.Context(), r.PathValue("id"), clip(r.PostFormValue("note"), 1000))
-		}
-		return a.w.DecideCase(r.Context(), r.PathValue("id"), r.PostFormValue("decision") == "confirm", clip(r.PostFormValue("note"), 1000))
-	}
-	if _, err := decide(); err != nil {
+	if _, err := a.w.Decide(r.Context(), r.PathValue("id"), r.PostFormValue("decision"), clip(r.PostFormValue("note"), 1000)); err != nil {
 		a.fail(w, r, err)
 		return
 	}
