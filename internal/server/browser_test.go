@@ -247,14 +247,7 @@ func TestBrowserJourney(t *testing.T) {
 	s.verify(t, &owner, "赵店主", "440306198801012340", "6222020200112233446")
 	_, pos := merchantFor(t, s, owner)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	browser := startChromium(t, path)
 	var mu sync.Mutex
 	var jsErrors []string
 	zh := newTab(t, browser, "张伟", dir, &mu, &jsErrors)
@@ -434,4 +427,19 @@ func scanPNG(t *testing.T, b []byte) string {
 		t.Fatalf("no QR code in the screenshot: %v", err)
 	}
 	return res.GetText()
+}
+
+// startChromium starts a headless Chromium with a phone's window; it is
+// stopped when the test ends.
+func startChromium(t *testing.T, path string) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return browser
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,14 +26,7 @@ func TestTOTPBrowser(t *testing.T) {
 	})
 	p := s.newPerson(t, "+8613800138031", "王小明")
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	browser := startChromium(t, path)
 	var mu sync.Mutex
 	var jsErrors []string
 

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,14 +30,7 @@ func TestDisputeBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	browser := startChromium(t, path)
 	var mu sync.Mutex
 	var jsErrors []string
 

@@ -53,14 +53,7 @@ func TestPasskeyBrowser(t *testing.T) {
 	})
 	payer, payee := funded(t, s)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU, chromedp.WindowSize(390, 844))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	browser := startChromium(t, path)
 	var mu sync.Mutex
 	var jsErrors []string
 	b := newTab(t, browser, "王小明", dir, &mu, &jsErrors)
