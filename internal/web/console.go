@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -363,11 +364,33 @@ type health struct {
 	ResidentMiB float64
 }
 
+// healthCache keeps the last health snapshot for a second: gathering
+// every metric reads /proc and walks each histogram, and the overview and
+// health pages are viewed by many operators at once.
+type healthCache struct {
+	mu sync.Mutex
+	at time.Time
+	h  health
+}
+
+const healthTTL = time.Second
+
 func (a *App) health() health {
-	var h health
 	if a.metrics == nil {
-		return h
+		return health{}
 	}
+	c := &a.healthC
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now := time.Now(); c.at.IsZero() || now.Sub(c.at) >= healthTTL {
+		c.h, c.at = a.gatherHealth(), now
+	}
+	return c.h
+}
+
+// gatherHealth reads the figures the console shows from the registry.
+func (a *App) gatherHealth() health {
+	var h health
 	fams, err := a.metrics.Gather()
 	if err != nil {
 		a.log.Warn("web: gather metrics", "err", err)

@@ -84,6 +84,7 @@ type App struct {
 	checkMu sync.Mutex // one invariant check at a time: it reads the whole ledger
 	metrics prometheus.Gatherer
 	tlog    *ledgerlog.Log
+	healthC healthCache
 
 	loginIP, loginAccount, signupIP *ratelimit.Limiter
 }
