@@ -112,7 +112,12 @@ type Monitor struct {
 }
 
 type subject struct {
-	recent []Txn                // within the longest window (a week), oldest first
+	// recent: the transactions within the pass-through window, oldest
+	// first, and their sums per currency and direction (kept as they come
+	// and go, so that a subject with many transactions costs the same per
+	// transaction as one with few).
+	recent []Txn
+	sums   map[string]*[2]int64
 	days   map[dayKey]*dayTotal // totals per day, direction and currency
 	raised map[string]bool      // alert keys raised (one alert per key)
 	last   time.Time            // the newest transaction seen
@@ -153,11 +158,14 @@ func (m *Monitor) Observe(t Txn) []Alert {
 		if len(m.subj) >= maxSubjects {
 			m.evict(t.At)
 		}
-		s = &subject{days: map[dayKey]*dayTotal{}, raised: map[string]bool{}}
+		s = &subject{days: map[dayKey]*dayTotal{}, raised: map[string]bool{}, sums: map[string]*[2]int64{}}
 		m.subj[t.Subject] = s
 	}
-	s.prune(t.At)
-	s.recent = append(s.recent, t)
+	s.prune(t.At, m.rules.PassWindow)
+	if m.rules.PassWindow > 0 {
+		s.recent = append(s.recent, t)
+		s.sum(t.Currency)[t.Dir] += t.Amount
+	}
 	s.last = t.At
 	day := t.At.In(m.rules.Zone).Format("2006-01-02")
 	k := dayKey{day, t.Dir, t.Currency}
@@ -177,51 +185,56 @@ func (m *Monitor) Observe(t Txn) []Alert {
 		}
 	}
 	// Large value: the day's total in (or out) reaches the line.
+	// (Each finding's evidence is gathered only when it is raised: a busy
+	// subject past a line must not copy its day at every transaction.)
 	if line, ok := m.rules.LargeDaily[t.Currency]; ok && dt.sum >= line {
-		raise(Alert{Rule: RuleLargeValue, Subject: t.Subject, At: t.At, Amount: dt.sum, Currency: t.Currency, Txns: clone(dt.txns),
-			Key:     fmt.Sprintf("%s:%s:%s:%s:%s", RuleLargeValue, t.Subject, day, t.Dir, t.Currency),
-			Summary: fmt.Sprintf("%s %d %s on %s, at or above the %d line", t.Dir, dt.sum, t.Currency, day, line), Score: 500})
+		if key := fmt.Sprintf("%s:%s:%s:%s:%s", RuleLargeValue, t.Subject, day, t.Dir, t.Currency); !s.raised[key] {
+			raise(Alert{Rule: RuleLargeValue, Subject: t.Subject, At: t.At, Amount: dt.sum, Currency: t.Currency, Txns: clone(dt.txns),
+				Key: key, Summary: fmt.Sprintf("%s %d %s on %s, at or above the %d line", t.Dir, dt.sum, t.Currency, day, line), Score: 500})
+		}
 	}
 	// Structuring: days just under the line, several in a week.
 	if line, ok := m.rules.LargeDaily[t.Currency]; ok && m.rules.StructuringDays > 0 {
 		from := percentOf(line, m.rules.StructuringPercent)
-		var under []string
-		var txns []string
+		var under []dayKey
 		var total int64
 		for dk, d := range s.days {
 			if dk.dir == t.Dir && dk.cur == t.Currency && d.sum >= from && d.sum < line {
-				under = append(under, dk.day)
-				txns = append(txns, d.txns...)
+				under = append(under, dk)
 				total += d.sum
 			}
 		}
 		if len(under) >= m.rules.StructuringDays {
-			sort.Strings(under)
-			raise(Alert{Rule: RuleStructuring, Subject: t.Subject, At: t.At, Amount: total, Currency: t.Currency, Txns: txns,
-				Key:     fmt.Sprintf("%s:%s:%s:%s:%s", RuleStructuring, t.Subject, under[0], t.Dir, t.Currency),
-				Summary: fmt.Sprintf("%d days within a week with %s totals just under the %d %s line (%v)", len(under), t.Dir, line, t.Currency, under),
-				Score:   700})
+			sort.Slice(under, func(i, j int) bool { return under[i].day < under[j].day })
+			key := fmt.Sprintf("%s:%s:%s:%s:%s", RuleStructuring, t.Subject, under[0].day, t.Dir, t.Currency)
+			if !s.raised[key] {
+				var txns []string
+				days := make([]string, len(under))
+				for i, dk := range under {
+					txns = append(txns, s.days[dk].txns...)
+					days[i] = dk.day
+				}
+				raise(Alert{Rule: RuleStructuring, Subject: t.Subject, At: t.At, Amount: total, Currency: t.Currency, Txns: txns,
+					Key:     key,
+					Summary: fmt.Sprintf("%d days within a week with %s totals just under the %d %s line (%v)", len(under), t.Dir, line, t.Currency, days),
+					Score:   700})
+			}
 		}
 	}
 	// Pass-through: in, then out again, within the window.
 	if min, ok := m.rules.PassMin[t.Currency]; ok && t.Dir == Out && m.rules.PassWindow > 0 {
-		var in, outSum int64
-		var txns []string
-		for _, r := range s.recent {
-			if r.Currency != t.Currency || t.At.Sub(r.At) > m.rules.PassWindow {
-				continue
+		sums := s.sum(t.Currency)
+		in, outSum := sums[In], sums[Out]
+		key := fmt.Sprintf("%s:%s:%s:%s", RulePassThrough, t.Subject, day, t.Currency)
+		if in >= min && outSum >= percentOf(in, m.rules.PassPercent) && !s.raised[key] {
+			var txns []string
+			for _, r := range s.recent {
+				if r.Currency == t.Currency {
+					txns = append(txns, r.ID)
+				}
 			}
-			if r.Dir == In {
-				in += r.Amount
-			} else {
-				outSum += r.Amount
-			}
-			txns = append(txns, r.ID)
-		}
-		if in >= min && outSum >= percentOf(in, m.rules.PassPercent) {
 			raise(Alert{Rule: RulePassThrough, Subject: t.Subject, At: t.At, Amount: in, Currency: t.Currency, Txns: txns,
-				Key:     fmt.Sprintf("%s:%s:%s:%s", RulePassThrough, t.Subject, day, t.Currency),
-				Summary: fmt.Sprintf("%d %s in and %d out again within %s", in, t.Currency, outSum, m.rules.PassWindow), Score: 650})
+				Key: key, Summary: fmt.Sprintf("%d %s in and %d out again within %s", in, t.Currency, outSum, m.rules.PassWindow), Score: 650})
 		}
 	}
 	// Dormant account waking up.
@@ -233,15 +246,27 @@ func (m *Monitor) Observe(t Txn) []Alert {
 	return out
 }
 
-// prune forgets what is older than a week before now.
-func (s *subject) prune(now time.Time) {
+// sum is the pass-through window's sums of a currency, by direction.
+func (s *subject) sum(cur string) *[2]int64 {
+	p := s.sums[cur]
+	if p == nil {
+		p = &[2]int64{}
+		s.sums[cur] = p
+	}
+	return p
+}
+
+// prune forgets the transactions that left the pass-through window, and
+// the days older than a week before now.
+func (s *subject) prune(now time.Time, window time.Duration) {
 	i := 0
-	for i < len(s.recent) && now.Sub(s.recent[i].At) > week {
+	for i < len(s.recent) && now.Sub(s.recent[i].At) > window {
+		s.sum(s.recent[i].Currency)[s.recent[i].Dir] -= s.recent[i].Amount
 		i++
 	}
-	if i > 0 {
-		s.recent = append(s.recent[:0], s.recent[i:]...)
-	}
+	// Sliced, not copied: the next append that needs room copies only
+	// what is left, so a busy subject costs O(1) per transaction.
+	s.recent = s.recent[i:]
 	cutoff := now.Add(-week - 24*time.Hour).Format("2006-01-02")
 	for k := range s.days {
 		if k.day < cutoff {

@@ -2,6 +2,7 @@ package aml
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -132,5 +133,69 @@ func TestPercentOf(t *testing.T) {
 		if got := percentOf(c.amount, c.pct); got != c.want {
 			t.Errorf("percentOf(%d, %d) = %d, want %d", c.amount, c.pct, got, c.want)
 		}
+	}
+}
+
+// TestPassThroughMatchesBruteForce feeds random in/out traffic in two
+// currencies, over several days, and checks every pass-through alert
+// against a direct recount of the window behind it: the running sums the
+// monitor keeps give the same findings, amounts and transactions.
+func TestPassThroughMatchesBruteForce(t *testing.T) {
+	rules := Rules{PassMin: map[string]int64{"CNY": 5_000_00, "USD": 700_00}, PassPercent: 90, PassWindow: 6 * time.Hour, Zone: time.UTC}
+	for seed := range 20 {
+		rng := rand.New(rand.NewPCG(uint64(seed), 7))
+		m := NewMonitor(rules)
+		var all []Txn
+		raised := map[string]bool{}
+		at := t0
+		for i := range 1500 { // about 20 days: fewer alert keys than the monitor keeps
+			at = at.Add(time.Duration(rng.IntN(int(40 * time.Minute))))
+			cur := []string{"CNY", "USD"}[rng.IntN(2)]
+			tx := Txn{ID: fmt.Sprintf("t%d", i), At: at, Subject: "u1", Dir: Direction(rng.IntN(2)), Kind: "p2p", Amount: 1 + rng.Int64N(3_000_00), Currency: cur}
+			all = append(all, tx)
+			got := m.Observe(tx)
+			// The direct recount.
+			var want []Alert
+			if tx.Dir == Out {
+				var in, out int64
+				var ids []string
+				for _, r := range all {
+					if r.Currency == cur && tx.At.Sub(r.At) <= rules.PassWindow {
+						if r.Dir == In {
+							in += r.Amount
+						} else {
+							out += r.Amount
+						}
+						ids = append(ids, r.ID)
+					}
+				}
+				key := fmt.Sprintf("%s:u1:%s:%s", RulePassThrough, tx.At.In(time.UTC).Format("2006-01-02"), cur)
+				if in >= rules.PassMin[cur] && out >= percentOf(in, rules.PassPercent) && !raised[key] {
+					raised[key] = true
+					want = append(want, Alert{Key: key, Amount: in, Txns: ids})
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("seed %d txn %d: got %d alerts, want %d (%v)", seed, i, len(got), len(want), got)
+			}
+			for k := range got {
+				if got[k].Key != want[k].Key || got[k].Amount != want[k].Amount || fmt.Sprint(got[k].Txns) != fmt.Sprint(want[k].Txns) {
+					t.Fatalf("seed %d txn %d: got %s %d %v, want %s %d %v", seed, i, got[k].Key, got[k].Amount, got[k].Txns, want[k].Key, want[k].Amount, want[k].Txns)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkObserveBusy is a till's traffic: a hundred payers paying one
+// merchant, ten payments a second, with the default rules.
+func BenchmarkObserveBusy(b *testing.B) {
+	m := NewMonitor(DefaultRules())
+	at := t0
+	for i := 0; b.Loop(); i++ {
+		at = at.Add(100 * time.Millisecond)
+		payer := fmt.Sprintf("u%d", i%100)
+		m.Observe(Txn{ID: "t", At: at, Subject: payer, Dir: Out, Kind: "payment", Amount: 1_00, Currency: "CNY"})
+		m.Observe(Txn{ID: "t", At: at, Subject: "merchant", Dir: In, Kind: "payment", Amount: 1_00, Currency: "CNY"})
 	}
 }
