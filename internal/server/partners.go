@@ -113,11 +113,17 @@ func walletDeps(cfg Config, st store.Store, l wallet.Ledger) (wallet.Deps, func(
 	if err != nil {
 		return wallet.Deps{}, nil, err
 	}
-	var writeLock sync.Locker
+	var (
+		writeLock sync.Locker
+		syncLog   func() error
+	)
 	if l, ok := st.(interface{ WriteLock() sync.Locker }); ok {
 		writeLock = l.WriteLock() // SQLite: one writer per process, queue for it
 	}
-	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, writeLock)
+	if l, ok := st.(interface{ SyncLog() error }); ok {
+		syncLog = l.SyncLog // SQLite: flush after the lock is released
+	}
+	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, writeLock, syncLog)
 	closers = append(closers, func() { _ = ws.Close() })
 	d := wallet.Deps{Store: ws, Ledger: l, Bank: bk, Identity: id, PublicURL: publicURL,
 		Vault: vault, LookupKey: derive(secret, "card-lookup"), PINKey: derive(secret, "pin-pepper"), Risk: cfg.Risk, Codes: codes, Logger: cfg.Logger}

@@ -33,7 +33,7 @@ func LoadScreeningLists(ctx context.Context, dsn string, log *slog.Logger, lists
 	if err != nil {
 		return err
 	}
-	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, nil)
+	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, nil, nil)
 	defer ws.Close()
 	now := time.Now().UTC()
 	for _, l := range lists {
@@ -55,7 +55,7 @@ func ScreeningEntries(ctx context.Context, dsn string, log *slog.Logger) ([]scre
 	if err != nil {
 		return nil, err
 	}
-	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, nil)
+	ws := walletsql.New(st.SQL(), kind, store.IsUniqueViolation, nil, nil)
 	defer ws.Close()
 	return ws.ScreeningEntries(ctx)
 }

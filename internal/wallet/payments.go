@@ -140,8 +140,9 @@ func (s *Service) settleOrderState(ctx context.Context, o MerchantOrder) (Mercha
 	now := s.now()
 	if o.Status == OrderUserPaying {
 		// The ledger decides: a paid order may be read before its new
-		// state is written (that write does not hold up the payer's
-		// answer), or after a crash lost it.
+		// state is committed (by another request, while the payment
+		// completes), or after a crash lost that write (it is not
+		// flushed on its own: the payment's commit was).
 		switch {
 		case s.orderPaid(ctx, o):
 			done, err := s.completePaid(ctx, o)

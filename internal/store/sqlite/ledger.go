@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
 )
@@ -78,23 +77,31 @@ func (s *Store) Begin(ctx context.Context) (ledger.Tx, ledger.Head, error) {
 		s.writeMu.Unlock()
 		return nil, ledger.Head{}, fmt.Errorf("sqlite: read head: %w", err)
 	}
-	return &tx{w: s.w, mu: &s.writeMu}, h, nil
+	return &tx{w: s.w, mu: s.writeMu, wal: s.wal}, h, nil
 }
 
 type tx struct {
 	w    *writer
-	mu   *sync.Mutex // held from Begin until Commit or Rollback
+	mu   *writeLock // held from Begin until Commit or Rollback
+	wal  *walSyncer
 	done bool
 }
 
+// Commit writes the commit to the log (the writer's connection does not
+// flush: synchronous=NORMAL), lets the next writer in, and returns once
+// the log is on disk (walsync.go).
 func (t *tx) Commit(ctx context.Context) error {
 	if t.done {
 		return nil
 	}
 	t.done = true
-	defer t.mu.Unlock()
 	if err := t.w.exec(ctx, "COMMIT"); err != nil {
 		_ = t.w.exec(ctx, "ROLLBACK")
+		t.mu.Unlock()
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	t.mu.Unlock()
+	if err := t.wal.sync(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil

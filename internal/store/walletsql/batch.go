@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Group commit for the small writes on the payment path (a nonce, an
@@ -109,8 +110,9 @@ func (b *batcher) run() {
 				select {
 				case op := <-b.ops:
 					b.s.writeMu.Lock()
-					b.commit([]batchOp{op})
+					answer := b.commit(op.lazy, op, func(bool) (batchOp, bool) { return batchOp{}, false })
 					b.s.writeMu.Unlock()
+					answer()
 					continue
 				default:
 				}
@@ -122,42 +124,127 @@ func (b *batcher) run() {
 		// The batch is gathered once the write lock is held: what queued
 		// while another writer held it joins this commit.
 		b.s.writeMu.Lock()
-		batch := []batchOp{first}
-	gather:
-		for len(batch) < maxBatchOps {
-			select {
-			case op := <-b.ops:
-				batch = append(batch, op)
-			default:
-				break gather
+		var answer func()
+		if b.holds() {
+			answer = b.commit(true, first, b.holdFor(time.Now().Add(maxHold)))
+		} else {
+			batch := []batchOp{first}
+		gather:
+			for len(batch) < maxBatchOps {
+				select {
+				case op := <-b.ops:
+					batch = append(batch, op)
+				default:
+					break gather
+				}
 			}
+			lazy := true
+			for _, op := range batch {
+				lazy = lazy && op.lazy
+			}
+			i := 0
+			answer = b.commit(lazy, first, func(bool) (batchOp, bool) {
+				if i++; i < len(batch) {
+					return batch[i], true
+				}
+				return batchOp{}, false
+			})
 		}
-		b.commit(batch)
 		b.s.writeMu.Unlock()
+		answer()
 	}
 }
 
-// commit writes a batch in one transaction; the caller holds the write lock.
-func (b *batcher) commit(batch []batchOp) {
-	ctx := context.Background()
-	errs := make([]error, len(batch))
-	lazy := true
-	for _, op := range batch {
-		lazy = lazy && op.lazy
+// Holding the transaction open. On SQLite, where the group commit shares
+// the process's one write lock with the ledger engine and flushes after
+// releasing it, each commit writes the pages its writes touched to the log
+// again — the same few hot pages (the newest orders, events, decisions)
+// thousands of times a second when the writes come one by one. So the
+// batch stays open while writes keep coming, each run as it arrives (an
+// early one answered at once), and commits when another writer waits for
+// the lock, when a write that must be durable is in it, when it is
+// maxHold old, or when it is full. Writes that wait for the commit (a
+// claim of a payment code) wait at most maxHold longer.
+const maxHold = time.Millisecond
+
+// lockWaiter is a write lock that tells when another writer waits for it
+// (SQLite's store).
+type lockWaiter interface {
+	Waiting() bool
+	Wanted() <-chan struct{}
+}
+
+// holds reports whether batches are held open (see maxHold).
+func (b *batcher) holds() bool {
+	_, ok := b.s.writeMu.(lockWaiter)
+	return ok && b.s.syncLog != nil
+}
+
+// holdFor returns the next write of a held batch: one queued already, or
+// one that comes before the deadline — unless durable (a write in the
+// batch must be flushed: do not keep it waiting) or another writer waits.
+func (b *batcher) holdFor(deadline time.Time) func(durable bool) (batchOp, bool) {
+	lw := b.s.writeMu.(lockWaiter)
+	return func(durable bool) (batchOp, bool) {
+		select {
+		case op := <-b.ops:
+			return op, true
+		default:
+		}
+		if durable || lw.Waiting() || !time.Now().Before(deadline) {
+			return batchOp{}, false
+		}
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		for {
+			select {
+			case op := <-b.ops:
+				return op, true
+			case <-lw.Wanted():
+				if lw.Waiting() {
+					return batchOp{}, false
+				}
+			case <-t.C:
+				return batchOp{}, false
+			case <-b.quit:
+				return batchOp{}, false
+			}
+		}
 	}
-	answered := make([]bool, len(batch))
-	tx, err := b.begin(ctx, lazy)
+}
+
+// commit writes first and the writes next gives, in one transaction (lazy:
+// one that need not flush); the caller holds the write lock, releases it,
+// then calls answer, which answers the callers not answered yet (after
+// the log's flush, when the commit did not flush).
+func (b *batcher) commit(lazy bool, first batchOp, next func(durable bool) (batchOp, bool)) (answer func()) {
+	ctx := context.Background()
+	// With syncLog (SQLite) the transaction never flushes: a durable batch
+	// waits for the flush once the lock is released.
+	var (
+		batch    []batchOp
+		errs     []error
+		answered []bool
+		durable  bool
+	)
+	tx, err := b.begin(ctx, lazy || b.s.syncLog != nil)
 	if err == nil {
-		for i, op := range batch {
-			errs[i] = b.apply(ctx, tx, op)
-			if errors.Is(errs[i], errAbortBatch) {
-				err = errs[i]
+		op, ok := first, true
+		for ok {
+			e := b.apply(ctx, tx, op)
+			batch, errs, answered = append(batch, op), append(errs, e), append(answered, op.early)
+			durable = durable || !op.lazy
+			if errors.Is(e, errAbortBatch) {
+				err = e
 				break
 			}
 			if op.early {
-				op.done <- errs[i]
-				answered[i] = true
+				op.done <- e
 			}
+			if len(batch) >= maxBatchOps {
+				break
+			}
+			op, ok = next(durable)
 		}
 		if err == nil {
 			err = tx.Commit()
@@ -165,16 +252,28 @@ func (b *batcher) commit(batch []batchOp) {
 			_ = tx.Rollback()
 			b.dropConn()
 		}
+	} else {
+		batch, errs, answered = []batchOp{first}, []error{nil}, []bool{false}
+		for op, ok := next(true); ok && len(batch) < maxBatchOps; op, ok = next(true) {
+			batch, errs, answered = append(batch, op), append(errs, nil), append(answered, false)
+		}
 	}
-	for i, op := range batch {
-		if answered[i] {
-			continue
+	flushAfter := durable && b.s.syncLog != nil
+	return func() {
+		if err == nil && flushAfter {
+			err = b.s.syncLog()
 		}
-		if err != nil {
-			// Nothing of the batch is written; every caller learns it.
-			errs[i] = errors.Join(fmt.Errorf("commit: %w", err), errs[i])
+		for i, op := range batch {
+			if answered[i] {
+				continue
+			}
+			if err != nil {
+				// Nothing of the batch is known to be written; every caller
+				// learns it.
+				errs[i] = errors.Join(fmt.Errorf("commit: %w", err), errs[i])
+			}
+			op.done <- errs[i]
 		}
-		op.done <- errs[i]
 	}
 }
 

@@ -269,8 +269,10 @@ func (s *Store) SetRefundStatus(ctx context.Context, id, status string, ev *wall
 
 // CompleteMerchantOrder marks an order paid, with its event.
 func (s *Store) CompleteMerchantOrder(ctx context.Context, id, payerID string, at time.Time, ev *wallet.WebhookEvent) error {
-	// Answered before its commit: the payment is in the ledger already,
-	// and a reader that finds the order still waiting looks there.
+	// Lazy: the payment is durably in the ledger already; a crash that
+	// loses this leaves the order waiting, and a reader that finds it
+	// waiting looks there. Answered after its commit (not before): a till
+	// told SUCCESS that queries the order reads SUCCESS.
 	return s.withEvent(ctx, "complete merchant order", ev, true,
 		"UPDATE merchant_orders SET status = 'SUCCESS', payer_id = $2, updated_at = $3 WHERE id = $1 AND status IN ('NOTPAY', 'USERPAYING', 'CLOSED')",
 		id, payerID, nanos(at))
@@ -278,15 +280,15 @@ func (s *Store) CompleteMerchantOrder(ctx context.Context, id, payerID string, a
 
 // withEvent runs a one-row update and, if it changed the row, inserts the
 // event, in one transaction: the outbox holds an event exactly when the
-// change it tells of happened.
-func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEvent, early bool, q string, args ...any) error {
+// change it tells of happened. lazy: see batchOp.lazy.
+func (s *Store) withEvent(ctx context.Context, op string, ev *wallet.WebhookEvent, lazy bool, q string, args ...any) error {
 	if ev == nil {
-		return s.batchedOp(ctx, op, true, early, q, args...)
+		return s.batchedWrite(ctx, op, true, batchOp{lazy: lazy}, q, args...)
 	}
 	// The event goes in first: if the update then changes nothing, the
 	// event is taken out again (a statement that fails changes nothing, so
 	// on SQLite the pair needs no savepoint).
-	err := s.batch.doOp(ctx, batchOp{single: true, early: early, lazy: early, fn: func(ctx context.Context, tx *sql.Tx) error {
+	err := s.batch.doOp(ctx, batchOp{single: true, lazy: lazy, fn: func(ctx context.Context, tx *sql.Tx) error {
 		return s.undoneUnless(ctx, tx, "DELETE FROM webhook_events WHERE id = $1", ev.ID,
 			func() error {
 				_, err := s.txExec(ctx, tx, `INSERT INTO webhook_events (id, merchant_id, type, payload, status, attempts, next_attempt_at, created_at)

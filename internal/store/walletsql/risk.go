@@ -34,7 +34,14 @@ func (s *Store) InsertRiskDecisions(ctx context.Context, ds []wallet.RiskDecisio
 				if c > 0 {
 					q.WriteByte(',')
 				}
-				fmt.Fprintf(&q, "$%d", i*cols+c+1)
+				if s.numbered {
+					// SQLite: anonymous markers, bound in order. The driver
+					// asks each marker's name, and finding a numbered one's
+					// name scans every marker: quadratic in a long INSERT.
+					q.WriteByte('?')
+				} else {
+					fmt.Fprintf(&q, "$%d", i*cols+c+1)
+				}
 			}
 			q.WriteByte(')')
 			reasons, _ := json.Marshal(d.Reasons)

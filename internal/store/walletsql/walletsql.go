@@ -24,6 +24,10 @@ type Store struct {
 	stmts    sync.Map // query → *sql.Stmt
 	batch    *batcher // group commit of the payment path's small writes
 	writeMu  sync.Locker
+	// syncLog, if set (SQLite), flushes the log after the group commit's
+	// commits, which are made without flushing, once the write lock is
+	// released: the next writer need not wait for the disk.
+	syncLog func() error
 }
 
 // Dialects of New.
@@ -36,12 +40,14 @@ const (
 // tells a unique-constraint failure of db's driver, and writeLock, if not
 // nil, is held around every write (SQLite: the process's one write lock,
 // shared with the ledger engine, so that writers queue instead of sleeping
-// in SQLite's busy handler).
-func New(db *sql.DB, dialect string, isUnique func(error) bool, writeLock sync.Locker) *Store {
+// in SQLite's busy handler). syncLog, if not nil, returns once every
+// commit made before the call is on disk (SQLite's SyncLog): the group
+// commit then commits without flushing and waits for it outside the lock.
+func New(db *sql.DB, dialect string, isUnique func(error) bool, writeLock sync.Locker, syncLog func() error) *Store {
 	if writeLock == nil {
 		writeLock = noLock{}
 	}
-	s := &Store{db: db, isUnique: isUnique, numbered: dialect == SQLite, writeMu: writeLock}
+	s := &Store{db: db, isUnique: isUnique, numbered: dialect == SQLite, writeMu: writeLock, syncLog: syncLog}
 	s.batch = newBatcher(s)
 	return s
 }
