@@ -89,7 +89,9 @@ func Micropay(ctx context.Context, cfg MicropayConfig) (Result, error) {
 				return 0, err
 			}
 			m := merchants[int(ts[0].Amount)%len(merchants)]
-			no := fmt.Sprintf("B%d-%d", run, order.Add(1))
+			// Numbered as tills number their sales: a fixed-width, rising
+			// sequence (time-prefixed numbers sort the same way).
+			no := fmt.Sprintf("B%d-%010d", run, order.Add(1))
 			st, out, err := api.signed(ctx, m, "POST", "/v1/merchant/micropay", map[string]any{"auth_code": code, "out_trade_no": no,
 				"amount": 1 + ts[0].Amount%100, "currency": "CNY"})
 			if err != nil {

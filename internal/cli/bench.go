@@ -18,6 +18,14 @@ type BenchCmd struct {
 	P2P      BenchP2PCmd      `cmd:"" name:"p2p" help:"Benchmark wallet P2P transfers through a running server's API (users, sessions, limits, idempotency keys)."`
 	Micropay BenchMicropayCmd `cmd:"" help:"Benchmark payment-code payments at tills through a running server's signed merchant API."`
 	Web      BenchWebCmd      `cmd:"" help:"Benchmark the web app's pages (wallet, merchant portal, operator console) under concurrent sessions, and weigh the home page."`
+
+	GCPercent int `name:"gc-percent" default:"400" help:"Go's garbage-collection target for the load generator (as slt serve's); the environment's GOGC, if set, wins."`
+}
+
+// AfterApply sets the generator's GC target before any benchmark runs.
+func (b *BenchCmd) AfterApply() error {
+	setGCPercent(b.GCPercent)
+	return nil
 }
 
 // BenchWebCmd measures the web app's pages against a running server.

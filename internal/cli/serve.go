@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/risk"
@@ -32,6 +33,14 @@ type ServeCmd struct {
 	RiskNewDevice   time.Duration `env:"SLT_RISK_NEW_DEVICE" default:"10m" help:"Risk rules: for this long after a login, password-free payments from that device ask for the PIN (0 turns the rule off)."`
 	RiskModel       string        `env:"SLT_RISK_MODEL" type:"existingfile" help:"A fraud model file (slt risk train): it decides every money-out within 2 ms, the rules when it fails or is late (docs/risk.md). Without it the rules decide."`
 	RiskShadow      string        `env:"SLT_RISK_SHADOW" type:"existingfile" help:"A candidate model to run in shadow beside --risk-model: its decisions are counted (metrics slt_risk_shadow_*), never used."`
+	GCPercent       int           `name:"gc-percent" env:"SLT_GC_PERCENT" default:"400" help:"Go's garbage-collection target (GOGC): the heap may grow this many percent over the live data before a collection. Higher spends memory to save CPU; the environment's GOGC, if set, wins."`
+}
+
+// setGCPercent applies the GC target unless GOGC is set.
+func setGCPercent(pct int) {
+	if _, set := os.LookupEnv("GOGC"); !set && pct != 0 {
+		debug.SetGCPercent(pct)
+	}
 }
 
 // Run serves until SIGTERM or SIGINT.
@@ -39,6 +48,7 @@ func (s *ServeCmd) Run(ctx context.Context, g *Globals) error {
 	if len(s.RiskVelocity) != 2 {
 		return fmt.Errorf("--risk-velocity takes two numbers: challenge,deny (e.g. 30,120)")
 	}
+	setGCPercent(s.GCPercent)
 	rules, shadow, err := s.assessor()
 	if err != nil {
 		return err
