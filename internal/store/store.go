@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -47,10 +48,14 @@ func Kind(dsn string) (string, error) {
 }
 
 // DataDir returns the directory for the server's other files (the admin
-// token): beside a SQLite file, or ./slt-data for PostgreSQL.
+// token, keys, the risk model's state): beside a SQLite file; for
+// PostgreSQL $SLT_DATA_DIR, or ./slt-data.
 func DataDir(dsn string) string {
 	if strings.HasPrefix(dsn, "sqlite:") {
 		return filepath.Dir(strings.TrimPrefix(dsn, "sqlite:"))
+	}
+	if d := os.Getenv("SLT_DATA_DIR"); d != "" {
+		return d
 	}
 	return "slt-data"
 }
