@@ -232,7 +232,7 @@ func (b *batcher) commit(lazy bool, first batchOp, next func(durable bool) (batc
 		op, ok := first, true
 		for ok {
 			e := b.apply(ctx, tx, op)
-			batch, errs, answered = append(batch, op), append(errs, e), append(answered, op.early)
+			batch, errs, answered = append(batch, op), append(errs, e), append(answered, false)
 			durable = durable || !op.lazy
 			if errors.Is(e, errAbortBatch) {
 				err = e
@@ -240,6 +240,7 @@ func (b *batcher) commit(lazy bool, first batchOp, next func(durable bool) (batc
 			}
 			if op.early {
 				op.done <- e
+				answered[len(answered)-1] = true
 			}
 			if len(batch) >= maxBatchOps {
 				break
