@@ -55,12 +55,15 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// busyTimeout is how long a connection waits for a lock SQLite holds.
+const busyTimeout = 10 * time.Second
+
 // pragmas apply to every connection. WAL lets readers run beside the
 // writer; synchronous=FULL makes every commit durable before it returns.
 var pragmas = []string{
 	"journal_mode(WAL)",
 	"synchronous(FULL)",
-	"busy_timeout(10000)",
+	fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
 	"temp_store(MEMORY)",
 }
 
@@ -237,7 +240,9 @@ func (s *Store) checkpoint(ctx context.Context) error {
 		return err
 	}
 	// The connection goes back to the pool with the pool's setting.
-	defer func() { _, _ = conn.ExecContext(ctx, "PRAGMA busy_timeout = 10000") }()
+	defer func() {
+		_, _ = conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds()))
+	}()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &copied); err != nil {
