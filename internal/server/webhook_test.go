@@ -102,7 +102,22 @@ func TestWebhooksAreDeliveredAfterFailures(t *testing.T) {
 			if !types["payment.succeeded"] || !types["refund.succeeded"] || len(got) != 2 {
 				t.Fatalf("delivered %v", got)
 			}
-			evs := s.must(t, 200, "GET", "/v1/merchants/"+mid+"/webhook-events", owner.token, nil)["events"].([]any)
+			// The receiver has them; the deliverer records each attempt just
+			// after the receiver's answer: wait for the records.
+			var evs []any
+			for {
+				evs = s.must(t, 200, "GET", "/v1/merchants/"+mid+"/webhook-events", owner.token, nil)["events"].([]any)
+				recorded := 0
+				for _, e := range evs {
+					if e.(map[string]any)["status"] == "delivered" {
+						recorded++
+					}
+				}
+				if recorded >= 2 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			for _, e := range evs {
 				m := e.(map[string]any)
 				if m["id"] == early {
