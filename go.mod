@@ -1,6 +1,6 @@
 module github.com/shiliantong/shiliantong
 
-go 1.26.8
+go 1.27.3
 
 require (
 	github.com/alecthomas/kong v1.17.0
