@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shiliantong/shiliantong/internal/store/postgres/pgtest"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -198,5 +199,44 @@ func TestEd25519MerchantKey(t *testing.T) {
 	}
 	if st, _ := s.call(t, "POST", "/v1/merchants/"+mid+"/keys", owner.token, map[string]any{"ed25519_public_key": "AAAA"}); st != 422 {
 		t.Errorf("a short public key: %d", st)
+	}
+}
+
+// Several servers share one PostgreSQL database: a key revoked through
+// one is refused by another once that one's cache looks again. Its cache
+// keeps keys past their time while the merchants' version (moved on by
+// the database at every change) stands still, so the revocation must move
+// it, or the other server would take the key for ever.
+func TestKeyRevokedOnAnotherServer(t *testing.T) {
+	dsn := pgtest.NewSchema(t)
+	a := startServer(t, dsn, lenientRisk)
+	owner := a.newPerson(t, "+8613900139002", "李华")
+	a.verify(t, &owner, "李华", "310104199208152460", "6217001234567890122")
+	m := a.must(t, 201, "POST", "/v1/merchants", owner.token, map[string]any{"name": "Two Servers Shop", "display_name": "Two Servers Shop",
+		"mcc": "5411", "country": "CN", "city": "Beijing"})
+	mid := m["id"].(string)
+	a.must(t, 200, "POST", "/v1/operator/merchants/"+mid+"/approve", "test-operator-token", nil)
+	k := a.must(t, 201, "POST", "/v1/merchants/"+mid+"/keys", owner.token, nil)
+
+	b := startServer(t, dsn, lenientRisk)
+	mb := &merchantClient{s: b, keyID: k["key_id"].(string), secret: k["secret"].(string)}
+	status := func() int {
+		st, _ := mb.do(t, "GET", "/v1/merchant/orders/NO-SUCH-ORDER", nil, nil)
+		return st
+	}
+	if st := status(); st != 404 {
+		t.Fatalf("a signed query on the other server: %d, want 404 (signed in, no such order)", st)
+	}
+	time.Sleep(3 * time.Second) // past the cache's time: kept, the version unchanged
+	if st := status(); st != 404 {
+		t.Fatalf("the key, unchanged, a while later: %d, want 404", st)
+	}
+	a.must(t, 204, "DELETE", "/v1/merchants/"+mid+"/keys/"+k["key_id"].(string), owner.token, nil)
+	deadline := time.Now().Add(15 * time.Second)
+	for status() != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("the other server still takes the revoked key")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -7,21 +7,25 @@ import (
 	"time"
 )
 
-// Two small caches keep database reads off the payment path. Both are per
+// Small caches keep database reads off the payment path. All are per
 // process and bounded; what they may serve stale is chosen so that no
 // stale answer moves money wrongly:
 //
 //   - sessions: a token's session and user, for sessionCacheTTL. A session
 //     ended on another server stays usable here that long; on this one,
 //     logging out, and any change to the user, forget the cache at once.
-//     The PIN is always checked against the user as stored.
+//     The PIN is always checked against the user as stored. A payer found
+//     by their payment code is cached the same way.
 //   - wallets: a user's wallets, which are only ever added. A currency the
 //     cache does not know is read again from the database.
 //   - payees by mobile number, for sessionCacheTTL: a payee's id, name and
 //     tier (for the balance cap) may be that old.
-//   - merchants, their API keys and the users behind them, for
+//   - merchants, their API keys and whether they have a webhook, for
 //     sessionCacheTTL: a key revoked, or a merchant suspended, on another
 //     server takes effect here that much later (at once on this one).
+//     Past that, an entry is kept while the merchants' version — a number
+//     the database moves on at every change of them, by trigger — has not
+//     moved: one read per sessionCacheTTL, however many merchants pay.
 //   - payment-code devices, their secrets unsealed, for deviceCacheTTL: a
 //     device's number and secret never change, and what does — its status
 //     and its last used code step — the database's compare-and-set checks
@@ -55,9 +59,15 @@ type caches struct {
 	payees   map[string]authEntry // phone →
 }
 
-func newCaches() *caches {
-	return &caches{merchants: newTTLCache[string, Merchant](sessionCacheTTL), keys: newTTLCache[string, MerchantKey](sessionCacheTTL),
-		users: newTTLCache[string, User](sessionCacheTTL), devices: newTTLCache[uint64, openDevice](deviceCacheTTL), webhooks: newTTLCache[string, bool](sessionCacheTTL), auth: map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
+func newCaches(merchantsVersion func(context.Context) (int64, error)) *caches {
+	mv := &storeVersion{ttl: sessionCacheTTL, read: merchantsVersion}
+	return &caches{
+		merchants: newTTLCache[string, Merchant](sessionCacheTTL, mv),
+		keys:      newTTLCache[string, MerchantKey](sessionCacheTTL, mv),
+		webhooks:  newTTLCache[string, bool](sessionCacheTTL, mv),
+		users:     newTTLCache[string, User](sessionCacheTTL, nil),
+		devices:   newTTLCache[uint64, openDevice](deviceCacheTTL, nil),
+		auth:      map[string]authEntry{}, wallets: map[string][]WalletAccount{}, walletAt: map[string]time.Time{},
 		payees: map[string]authEntry{}}
 }
 
@@ -163,30 +173,54 @@ func (s *Service) walletIn(ctx context.Context, userID, cur string) (WalletAccou
 }
 
 // ttlCache is a small per-process cache whose entries live for ttl; it is
-// cleared whole when it grows past cacheMaxEntries.
+// cleared whole when it grows past cacheMaxEntries. With a version (data
+// whose every change moves a number the store keeps), an entry past ttl
+// is kept, not read again, while that number has not moved: one read of
+// the number every ttl instead of one read per entry.
 type ttlCache[K comparable, V any] struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	m   map[K]ttlEntry[V]
+	ttl     time.Duration
+	version *storeVersion // nil: none
+	now     func() time.Time
+	mu      sync.Mutex
+	m       map[K]ttlEntry[V]
 }
 
 type ttlEntry[V any] struct {
-	v  V
-	at time.Time
+	v       V
+	at      time.Time // the value is known right as of at
+	version int64     // the store's version when it was read; -1 unknown
 }
 
-func newTTLCache[K comparable, V any](ttl time.Duration) *ttlCache[K, V] {
-	return &ttlCache[K, V]{ttl: ttl, m: map[K]ttlEntry[V]{}}
+func newTTLCache[K comparable, V any](ttl time.Duration, version *storeVersion) *ttlCache[K, V] {
+	return &ttlCache[K, V]{ttl: ttl, version: version, now: time.Now, m: map[K]ttlEntry[V]{}}
 }
 
 // get returns a fresh entry, or load's answer, which it keeps.
-func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
-	now := time.Now()
+func (c *ttlCache[K, V]) get(ctx context.Context, k K, load func() (V, error)) (V, error) {
+	now := c.now()
 	c.mu.Lock()
 	e, ok := c.m[k]
 	c.mu.Unlock()
 	if ok && now.Sub(e.at) < c.ttl {
 		return e.v, nil
+	}
+	version := int64(-1)
+	if c.version != nil {
+		// The version is read before the value: a change after this read
+		// moves it on, and the next check reads the value again.
+		if v, at, err := c.version.current(ctx, now); err == nil {
+			if ok && e.version == v {
+				// Unchanged since it was read: right as of the version's read.
+				c.mu.Lock()
+				if cur, still := c.m[k]; still && cur.version == v && cur.at.Before(at) {
+					cur.at = at
+					c.m[k] = cur
+				}
+				c.mu.Unlock()
+				return e.v, nil
+			}
+			version = v
+		}
 	}
 	v, err := load()
 	if err != nil {
@@ -196,9 +230,35 @@ func (c *ttlCache[K, V]) get(k K, load func() (V, error)) (V, error) {
 	if len(c.m) >= cacheMaxEntries {
 		clear(c.m)
 	}
-	c.m[k] = ttlEntry[V]{v: v, at: now}
+	c.m[k] = ttlEntry[V]{v: v, at: now, version: version}
 	c.mu.Unlock()
 	return v, nil
+}
+
+// storeVersion is a number the store moves on at every change of some
+// data (the merchants' version), read at most once per ttl.
+type storeVersion struct {
+	ttl  time.Duration
+	read func(context.Context) (int64, error)
+	mu   sync.Mutex
+	v    int64
+	at   time.Time // when v was read; zero: never
+}
+
+// current returns the version, read again when the last read is ttl old,
+// and when it was read.
+func (sv *storeVersion) current(ctx context.Context, now time.Time) (int64, time.Time, error) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if !sv.at.IsZero() && now.Sub(sv.at) < sv.ttl && !now.Before(sv.at) {
+		return sv.v, sv.at, nil
+	}
+	v, err := sv.read(ctx)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store version: %w", err)
+	}
+	sv.v, sv.at = v, now
+	return v, now, nil
 }
 
 // drop forgets one entry.

@@ -139,7 +139,7 @@ func (s *Service) ApproveMerchant(ctx context.Context, id string) (Merchant, err
 }
 
 func (s *Service) merchant(ctx context.Context, id string) (Merchant, error) {
-	m, err := s.cache.merchants.get(id, func() (Merchant, error) { return s.store.MerchantByID(ctx, id) })
+	m, err := s.cache.merchants.get(ctx, id, func() (Merchant, error) { return s.store.MerchantByID(ctx, id) })
 	if errors.Is(err, ErrNotFound) {
 		return Merchant{}, newError(KindNotFound, CodeNotFound, "no such merchant")
 	}
@@ -242,7 +242,7 @@ func (s *Service) AuthenticateMerchant(ctx context.Context, r SignedRequest) (Me
 	if r.KeyID == "" || r.Signature == "" || r.Nonce == "" || len(r.Nonce) > 64 {
 		return Merchant{}, invalid
 	}
-	k, err := s.cache.keys.get(r.KeyID, func() (MerchantKey, error) { return s.store.MerchantKeyByID(ctx, r.KeyID) })
+	k, err := s.cache.keys.get(ctx, r.KeyID, func() (MerchantKey, error) { return s.store.MerchantKeyByID(ctx, r.KeyID) })
 	if err != nil || k.Status != "active" {
 		return Merchant{}, invalid
 	}

@@ -118,7 +118,7 @@ func (s *Service) checkCode(ctx context.Context, code string) (User, uint64, int
 	if err != nil {
 		return User{}, 0, 0, bad
 	}
-	d, err := s.cache.devices.get(p.Device, func() (openDevice, error) { return s.openDevice(ctx, p.Device) })
+	d, err := s.cache.devices.get(ctx, p.Device, func() (openDevice, error) { return s.openDevice(ctx, p.Device) })
 	if err != nil || d.Status != "active" {
 		return User{}, 0, 0, bad
 	}
@@ -133,7 +133,7 @@ func (s *Service) checkCode(ctx context.Context, code string) (User, uint64, int
 	case err != nil:
 		return User{}, 0, 0, bad
 	}
-	u, err := s.cache.users.get(d.UserID, func() (User, error) { return s.store.UserByID(ctx, d.UserID) })
+	u, err := s.cache.users.get(ctx, d.UserID, func() (User, error) { return s.store.UserByID(ctx, d.UserID) })
 	return u, d.Number, counter, err
 }
 

@@ -291,6 +291,9 @@ type Store interface {
 
 	CreateMerchant(ctx context.Context, m Merchant) error
 	MerchantByID(ctx context.Context, id string) (Merchant, error)
+	// MerchantsVersion is a number that every change to a merchant, its
+	// API keys or its webhook moves on, on any server.
+	MerchantsVersion(ctx context.Context) (int64, error)
 	// ApproveMerchant sets a pending merchant approved with its account.
 	ApproveMerchant(ctx context.Context, id, accountID string) error
 	ApprovedMerchants(ctx context.Context, after string, limit int) ([]Merchant, error)

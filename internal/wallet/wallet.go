@@ -132,7 +132,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{loginFails: ratelimit.New(LoginFailuresAllowed, LoginFailureWindow), totpFails: ratelimit.New(TOTPFailuresAllowed, TOTPFailureWindow), rp: rp, cfg: cfg, store: d.Store, ledger: d.Ledger, bank: d.Bank, identity: d.Identity, vault: d.Vault, lookup: d.LookupKey, pinKey: d.PINKey, risk: d.Risk,
-		codes: d.Codes, log: log, now: now, observeRisk: d.ObserveRisk, names: newNameCache(d.Store), cache: newCaches()}
+		codes: d.Codes, log: log, now: now, observeRisk: d.ObserveRisk, names: newNameCache(d.Store), cache: newCaches(d.Store.MerchantsVersion)}
 	if err := s.createSystemAccounts(ctx); err != nil {
 		return nil, err
 	}

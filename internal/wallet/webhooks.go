@@ -78,7 +78,7 @@ const (
 // cache: one set on another server is used here up to sessionCacheTTL
 // later; events in that gap wait as no_endpoint, replayable).
 func (s *Service) hasWebhook(ctx context.Context, merchantID string) bool {
-	ok, err := s.cache.webhooks.get(merchantID, func() (bool, error) {
+	ok, err := s.cache.webhooks.get(ctx, merchantID, func() (bool, error) {
 		_, err := s.store.Webhook(ctx, merchantID)
 		if errors.Is(err, ErrNotFound) {
 			return false, nil

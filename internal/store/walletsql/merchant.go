@@ -35,6 +35,14 @@ func (s *Store) MerchantByID(ctx context.Context, id string) (wallet.Merchant, e
 	return m, s.mapErr("merchant", err)
 }
 
+// MerchantsVersion returns the merchants' version, which every change to
+// a merchant, its keys or its webhook moves on (triggers, migration 19).
+func (s *Store) MerchantsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.queryRow(ctx, "SELECT value FROM versions WHERE name = 'merchants'").Scan(&v)
+	return v, s.mapErr("merchants version", err)
+}
+
 // ApprovedMerchants lists approved merchants, after the id after (paging).
 func (s *Store) ApprovedMerchants(ctx context.Context, after string, limit int) ([]wallet.Merchant, error) {
 	rows, err := s.query(ctx, "SELECT "+merchantColumns+" FROM merchants WHERE status = 'approved' AND id > $1 ORDER BY id LIMIT $2", after, limit)
