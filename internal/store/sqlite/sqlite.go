@@ -198,8 +198,10 @@ func lockFile(path string) (*os.File, error) {
 // cost more than writes over it). So once the log holds more than
 // restartFrames, the checkpointer takes the write lock (the writers queue
 // behind it for a moment), and a RESTART checkpoint copies the few frames
-// the passive one left, waits for the readers of the old frames to finish
-// (at most restartWait), and lets the next writer start the log again.
+// the passive ones left, waits for the readers of old frames to finish (at
+// most restartWait), and lets the next writer start the log again. Each
+// passive checkpoint flushes the database file itself (passiveCheckpoint),
+// so that the restart has little to flush while it holds the lock.
 func (s *Store) checkpointer() {
 	defer s.ckptDone.Done()
 	t := time.NewTicker(checkpointInterval)
@@ -224,13 +226,16 @@ const (
 // checkpoint runs one passive checkpoint, and a restarting one when the
 // log has grown past restartFrames.
 func (s *Store) checkpoint(ctx context.Context) error {
-	var busy, frames, copied int64
-	if err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+	frames, err := s.passiveCheckpoint(ctx)
+	if err != nil || frames <= s.restartFrames {
 		return err
 	}
-	if frames <= s.restartFrames {
-		return nil
+	// Once more, for the frames written meanwhile: the restart, under the
+	// lock, then has only the last few to copy and flush.
+	if _, err := s.passiveCheckpoint(ctx); err != nil {
+		return err
 	}
+	var busy, copied int64
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -250,6 +255,28 @@ func (s *Store) checkpoint(ctx context.Context) error {
 	}
 	// busy: a reader outlasted restartWait; the next round tries again.
 	return nil
+}
+
+// passiveCheckpoint copies what it can of the log into the database file
+// and flushes that file, without the write lock; it returns the log's
+// length in frames.
+//
+// SQLite flushes the file itself only when a checkpoint copied the whole
+// log, which under steady writes never happens (the log has grown again
+// by the end of the copy): the copies piled up unflushed until a restart,
+// under the write lock, flushed them all at once — about 50 ms for 16 MiB
+// here, with every writer waiting.
+func (s *Store) passiveCheckpoint(ctx context.Context) (int64, error) {
+	var busy, frames, copied int64
+	if err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		return 0, err
+	}
+	if copied > 0 {
+		if err := fdatasync(s.path, "the database file"); err != nil {
+			return 0, err
+		}
+	}
+	return frames, nil
 }
 
 // Exclusive reports that this process is the only writer.

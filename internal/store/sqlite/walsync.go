@@ -79,17 +79,21 @@ func (y *walSyncer) sync() error {
 // SQLite may delete the log (after a full checkpoint, when its last
 // connection closes) and create it again. A log that is not there has
 // nothing to flush — its frames were checkpointed and flushed.
-func (y *walSyncer) flush() error {
-	f, err := os.Open(y.path)
+func (y *walSyncer) flush() error { return fdatasync(y.path, "the write-ahead log") }
+
+// fdatasync writes a file's data to disk; a file that is not there has
+// nothing to write.
+func fdatasync(path, what string) error {
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: open the write-ahead log to flush it: %w", err)
+		return fmt.Errorf("sqlite: open %s to flush it: %w", what, err)
 	}
 	defer f.Close()
 	if err := syscall.Fdatasync(int(f.Fd())); err != nil {
-		return fmt.Errorf("sqlite: flush the write-ahead log: %w", err)
+		return fmt.Errorf("sqlite: flush %s: %w", what, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"os"
 	"path/filepath"
@@ -161,5 +162,67 @@ func TestCheckpointKeepsTheLogShort(t *testing.T) {
 	// the index's).
 	if fi.Size() > int64(rows*len(row))/2 {
 		t.Fatalf("the log is %d MiB after %d MiB written: it is not restarted", fi.Size()>>20, rows*len(row)>>20)
+	}
+}
+
+// A reader of old frames keeps the log from being restarted: the restart
+// gives up (no error) and the log stays; once the reader is gone, the next
+// checkpoint restarts it.
+func TestRestartWaitsForOldReaders(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "slt.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.restartFrames = 16
+	if _, err := s.db.Exec("CREATE TABLE blobs (k INTEGER PRIMARY KEY, v BLOB NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	write := func(from, n int) {
+		t.Helper()
+		for k := from; k < from+n; k++ {
+			s.writeMu.Lock()
+			_, err := s.db.Exec("INSERT INTO blobs (k, v) VALUES (?, ?)", k, make([]byte, 8192))
+			s.writeMu.Unlock()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	frames := func() int64 {
+		t.Helper()
+		var busy, frames, copied int64
+		if err := s.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+			t.Fatal(err)
+		}
+		return frames
+	}
+	write(0, 20)
+	reader, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRow("SELECT count(*) FROM blobs").Scan(&n); err != nil || n != 20 {
+		t.Fatalf("reader: %d rows, %v", n, err)
+	}
+	write(20, 20) // frames the reader does not see
+	if err := s.checkpoint(ctx); err != nil {
+		t.Fatalf("checkpoint with a reader of old frames: %v", err)
+	}
+	write(40, 1)
+	if f := frames(); f <= s.restartFrames {
+		t.Fatalf("the log was restarted under a reader of its old frames (%d frames)", f)
+	}
+	if err := reader.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	write(41, 1)
+	if f := frames(); f > s.restartFrames {
+		t.Fatalf("the log was not restarted once the reader was gone: %d frames", f)
 	}
 }
