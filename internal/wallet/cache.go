@@ -20,7 +20,8 @@ import (
 //     cache does not know is read again from the database.
 //   - payees by mobile number, for sessionCacheTTL: a payee's id, name and
 //     tier (for the balance cap) may be that old.
-//   - merchants, their API keys and whether they have a webhook, for
+//   - merchants, their API keys (an HMAC key's secret unsealed) and
+//     whether they have a webhook, for
 //     sessionCacheTTL: a key revoked, or a merchant suspended, on another
 //     server takes effect here that much later (at once on this one).
 //     Past that, an entry is kept while the merchants' version — a number
@@ -47,7 +48,7 @@ type authEntry struct {
 
 type caches struct {
 	merchants *ttlCache[string, Merchant]
-	keys      *ttlCache[string, MerchantKey]
+	keys      *ttlCache[string, signingKey] // HMAC secrets unsealed
 	users     *ttlCache[string, User]
 	devices   *ttlCache[uint64, openDevice] // payment-code devices, secrets unsealed
 	webhooks  *ttlCache[string, bool]       // merchant id → has a webhook
@@ -63,7 +64,7 @@ func newCaches(merchantsVersion func(context.Context) (int64, error)) *caches {
 	mv := &storeVersion{ttl: sessionCacheTTL, read: merchantsVersion}
 	return &caches{
 		merchants: newTTLCache[string, Merchant](sessionCacheTTL, mv),
-		keys:      newTTLCache[string, MerchantKey](sessionCacheTTL, mv),
+		keys:      newTTLCache[string, signingKey](sessionCacheTTL, mv),
 		webhooks:  newTTLCache[string, bool](sessionCacheTTL, mv),
 		users:     newTTLCache[string, User](sessionCacheTTL, nil),
 		devices:   newTTLCache[uint64, openDevice](deviceCacheTTL, nil),

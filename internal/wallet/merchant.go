@@ -242,7 +242,7 @@ func (s *Service) AuthenticateMerchant(ctx context.Context, r SignedRequest) (Me
 	if r.KeyID == "" || r.Signature == "" || r.Nonce == "" || len(r.Nonce) > 64 {
 		return Merchant{}, invalid
 	}
-	k, err := s.cache.keys.get(ctx, r.KeyID, func() (MerchantKey, error) { return s.store.MerchantKeyByID(ctx, r.KeyID) })
+	k, err := s.cache.keys.get(ctx, r.KeyID, func() (signingKey, error) { return s.signingKey(ctx, r.KeyID) })
 	if err != nil || k.Status != "active" {
 		return Merchant{}, invalid
 	}
@@ -276,21 +276,49 @@ func (s *Service) AuthenticateMerchant(ctx context.Context, r SignedRequest) (Me
 	return m, nil
 }
 
-// checkSignature verifies a request's signature under a key: HMAC-SHA256
-// with the key's secret, or Ed25519 with the merchant's public key.
-func (s *Service) checkSignature(k MerchantKey, r SignedRequest) (bool, error) {
+// signingKey is an API key as the signature check needs it, read once
+// into the cache: an HMAC key's secret unsealed (AES-GCM at every request
+// was 2 % of the server's CPU at the till), an Ed25519 key decoded.
+type signingKey struct {
+	MerchantKey
+	hmacSecret string
+	publicKey  ed25519.PublicKey // nil: not a valid Ed25519 key
+	openErr    error             // the secret could not be unsealed
+}
+
+func (s *Service) signingKey(ctx context.Context, id string) (signingKey, error) {
+	k, err := s.store.MerchantKeyByID(ctx, id)
+	if err != nil {
+		return signingKey{}, err
+	}
+	sk := signingKey{MerchantKey: k}
 	if k.Kind == "ed25519" {
-		pub, err := base64.StdEncoding.DecodeString(k.Secret)
-		sig, serr := base64.StdEncoding.DecodeString(r.Signature)
-		if err != nil || serr != nil || len(pub) != ed25519.PublicKeySize {
-			return false, nil
+		if pub, err := base64.StdEncoding.DecodeString(k.Secret); err == nil && len(pub) == ed25519.PublicKeySize {
+			sk.publicKey = pub
 		}
-		return ed25519.Verify(pub, []byte(SignatureBase(r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)), sig), nil
+		return sk, nil
 	}
 	secret, err := s.vault.Open(k.Secret, []byte("merchant-key:"+k.ID))
 	if err != nil {
-		return false, fmt.Errorf("merchant key: %w", err)
+		sk.openErr = fmt.Errorf("merchant key: %w", err)
 	}
-	want := Sign(string(secret), r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)
+	sk.hmacSecret = string(secret)
+	return sk, nil
+}
+
+// checkSignature verifies a request's signature under a key: HMAC-SHA256
+// with the key's secret, or Ed25519 with the merchant's public key.
+func (s *Service) checkSignature(k signingKey, r SignedRequest) (bool, error) {
+	if k.Kind == "ed25519" {
+		sig, err := base64.StdEncoding.DecodeString(r.Signature)
+		if err != nil || k.publicKey == nil {
+			return false, nil
+		}
+		return ed25519.Verify(k.publicKey, []byte(SignatureBase(r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)), sig), nil
+	}
+	if k.openErr != nil {
+		return false, k.openErr
+	}
+	want := Sign(k.hmacSecret, r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)
 	return hmac.Equal([]byte(want), []byte(r.Signature)), nil
 }
