@@ -15,11 +15,7 @@ import (
 // outside the write lock); every other connection keeps FULL.
 func TestSynchronousSettings(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "slt.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	var writer int64 = -1
 	if err := s.w.query(ctx, "PRAGMA synchronous", nil, func(v []driver.Value) error { writer = v[0].(int64); return nil }); err != nil {
 		t.Fatal(err)
@@ -115,13 +111,8 @@ func TestWriteLockTellsWhenWanted(t *testing.T) {
 // restarted: it stays a bounded size instead of growing with everything
 // ever written.
 func TestCheckpointKeepsTheLogShort(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "slt.db")
-	s, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
+	path := s.path
 	s.restartFrames = 64
 	if _, err := s.db.Exec("CREATE TABLE blobs (k INTEGER PRIMARY KEY, v BLOB NOT NULL)"); err != nil {
 		t.Fatal(err)
@@ -170,11 +161,7 @@ func TestCheckpointKeepsTheLogShort(t *testing.T) {
 // checkpoint restarts it.
 func TestRestartWaitsForOldReaders(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "slt.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	s.restartFrames = 16
 	if _, err := s.db.Exec("CREATE TABLE blobs (k INTEGER PRIMARY KEY, v BLOB NOT NULL)"); err != nil {
 		t.Fatal(err)
@@ -225,4 +212,15 @@ func TestRestartWaitsForOldReaders(t *testing.T) {
 	if f := frames(); f > s.restartFrames {
 		t.Fatalf("the log was not restarted once the reader was gone: %d frames", f)
 	}
+}
+
+// openTemp opens a store in a temporary directory, closed when the test ends.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "slt.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
