@@ -30,9 +30,10 @@ func LogKeys(dsn, origin string) (ledgerlog.Keys, error) {
 	return ledgerlog.NewKeys(origin, derive(secret, "log-key"))
 }
 
-// openLog returns the transparency log over the store.
-func openLog(cfg Config, st store.Store, log *slog.Logger) (*ledgerlog.Log, error) {
-	return OpenLog(cfg.DB, st, cfg.LogOrigin, log)
+// openLog returns the transparency log over the store, reading the
+// ledger through src.
+func openLog(cfg Config, st store.Store, src ledgerlog.Source, log *slog.Logger) (*ledgerlog.Log, error) {
+	return openLogFrom(cfg.DB, st, src, cfg.LogOrigin, log)
 }
 
 // OpenLog returns the transparency log over the store opened from dsn.
@@ -41,6 +42,10 @@ func OpenLog(dsn string, st store.Store, origin string, log *slog.Logger) (*ledg
 	if !ok {
 		return nil, fmt.Errorf("transparency log: the store can not be tailed")
 	}
+	return openLogFrom(dsn, st, src, origin, log)
+}
+
+func openLogFrom(dsn string, st store.Store, src ledgerlog.Source, origin string, log *slog.Logger) (*ledgerlog.Log, error) {
 	kind, err := store.Kind(dsn)
 	if err != nil {
 		return nil, err

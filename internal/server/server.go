@@ -76,7 +76,7 @@ type Config struct {
 	// /metrics shows them.
 	RiskShadow *model.ShadowStats
 	// AMLEvery is how often the AML monitor reads what the ledger
-	// committed (0: every 5 s); AMLRules are its thresholds (nil: the
+	// committed (0: every second); AMLRules are its thresholds (nil: the
 	// defaults, aml.DefaultRules).
 	AMLEvery time.Duration
 	AMLRules *aml.Rules
@@ -158,7 +158,15 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
-	lg, err := openLog(cfg, st, log)
+	src, ok := st.(ledgerlog.Source)
+	if !ok {
+		wsvc.Close()
+		eng.Close()
+		return fmt.Errorf("transparency log: the store can not be tailed")
+	}
+	// The log and the AML monitor tail the ledger through one tail.
+	src = newTail(src, tailKeep)
+	lg, err := openLog(cfg, st, src, log)
 	if err != nil {
 		wsvc.Close()
 		eng.Close()
@@ -178,7 +186,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer stopLogger()
 	stopAML := func() {}
-	if src, ok := st.(ledgerlog.Source); ok {
+	{
 		rules := aml.DefaultRules()
 		if cfg.AMLRules != nil {
 			rules = *cfg.AMLRules
@@ -187,7 +195,7 @@ func Run(ctx context.Context, cfg Config) error {
 		actx, cancelAML := context.WithCancel(context.Background())
 		go func() {
 			defer close(amlDone)
-			newAMLMonitor(src, eng, wsvc, rules, log).run(actx, cmp.Or(cfg.AMLEvery, 5*time.Second))
+			newAMLMonitor(src, eng, wsvc, rules, log).run(actx, cmp.Or(cfg.AMLEvery, time.Second))
 		}()
 		// stopAML waits for the monitor, before the wallet and the engine
 		// close.
