@@ -101,6 +101,8 @@ func ExpiryID(pending ID) ID {
 	return id
 }
 
+const nameIDPrefix = "shiliantong/"
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -113,15 +115,17 @@ func truncate(s string, n int) string {
 // give the same id. Services use it for ids every process must agree on
 // (an account per user and day, the transfer of an idempotent request).
 func NameID(domain string, parts ...string) ID {
-	h := sha256.New()
-	var n [4]byte
-	for _, p := range append([]string{"shiliantong/" + domain}, parts...) {
-		binary.BigEndian.PutUint32(n[:], uint32(len(p)))
-		h.Write(n[:])
-		h.Write([]byte(p))
+	// The hashed bytes are built on the stack (several ids per payment).
+	var stack [256]byte
+	b := binary.BigEndian.AppendUint32(stack[:0], uint32(len(nameIDPrefix)+len(domain)))
+	b = append(append(b, nameIDPrefix...), domain...)
+	for _, p := range parts {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(p)))
+		b = append(b, p...)
 	}
+	sum := sha256.Sum256(b)
 	var id ID
-	copy(id[:], h.Sum(nil))
+	copy(id[:], sum[:])
 	id[6] = id[6]&0x0f | 0x80 // version 8
 	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
 	return id

@@ -124,8 +124,8 @@ func (s *Service) driveRefund(ctx context.Context, m Merchant, o MerchantOrder, 
 		}
 		return rf, newError(KindConflict, CodeInsufficientBalance, "the merchant balance does not cover this refund")
 	}
-	ev := s.event(ctx, m.ID, "refund.succeeded", map[string]any{"out_trade_no": o.OutTradeNo, "out_refund_no": rf.OutRefundNo,
-		"refund_id": rf.ID, "amount": rf.Amount, "fee_back": rf.FeeBack, "currency": o.Currency, "status": RefundSuccess})
+	ev := event(ctx, s, m.ID, "refund.succeeded", refundData{OutTradeNo: o.OutTradeNo, OutRefundNo: rf.OutRefundNo,
+		RefundID: rf.ID, Amount: rf.Amount, FeeBack: rf.FeeBack, Currency: o.Currency, Status: RefundSuccess})
 	if err := s.store.SetRefundStatus(ctx, rf.ID, RefundSuccess, ev); err != nil && !errors.Is(err, ErrNotFound) {
 		return rf, err
 	}

@@ -89,11 +89,41 @@ func (s *Service) hasWebhook(ctx context.Context, merchantID string) bool {
 	return ok || err != nil
 }
 
-// event builds an outbox event for a merchant.
-func (s *Service) event(ctx context.Context, merchantID, typ string, data any) *WebhookEvent {
+// eventBody is an event's JSON, its keys in alphabetical order.
+type eventBody[D any] struct {
+	CreatedAt time.Time `json:"created_at"`
+	Data      D         `json:"data"`
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+}
+
+// paymentData is a payment event's data.
+type paymentData struct {
+	Amount     int64  `json:"amount"`
+	Currency   string `json:"currency"`
+	Fee        int64  `json:"fee"`
+	OrderID    string `json:"order_id"`
+	OutTradeNo string `json:"out_trade_no"`
+	Status     string `json:"status"`
+}
+
+// refundData is a refund event's data.
+type refundData struct {
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	FeeBack     int64  `json:"fee_back"`
+	OutRefundNo string `json:"out_refund_no"`
+	OutTradeNo  string `json:"out_trade_no"`
+	RefundID    string `json:"refund_id"`
+	Status      string `json:"status"`
+}
+
+// event builds an outbox event for a merchant (typed data: a struct
+// marshals several times faster than a map, on every payment).
+func event[D any](ctx context.Context, s *Service, merchantID, typ string, data D) *WebhookEvent {
 	now := s.now().UTC()
 	id := "evt_" + ledger.NewID().String()
-	body, _ := json.Marshal(map[string]any{"id": id, "type": typ, "created_at": now, "data": data})
+	body, _ := json.Marshal(eventBody[D]{ID: id, Type: typ, CreatedAt: now, Data: data})
 	status := EventPending
 	if !s.hasWebhook(ctx, merchantID) {
 		status = EventNoEndpoint
@@ -102,8 +132,8 @@ func (s *Service) event(ctx context.Context, merchantID, typ string, data any) *
 }
 
 func orderEvent(ctx context.Context, s *Service, o MerchantOrder) *WebhookEvent {
-	return s.event(ctx, o.MerchantID, "payment.succeeded", map[string]any{"out_trade_no": o.OutTradeNo, "order_id": o.ID,
-		"amount": o.Amount, "fee": o.Fee, "currency": o.Currency, "status": OrderSuccess})
+	return event(ctx, s, o.MerchantID, "payment.succeeded", paymentData{OutTradeNo: o.OutTradeNo, OrderID: o.ID,
+		Amount: o.Amount, Fee: o.Fee, Currency: o.Currency, Status: OrderSuccess})
 }
 
 // WebhookEvents lists a merchant's events, newest first.
