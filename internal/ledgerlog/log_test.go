@@ -344,3 +344,45 @@ func verifyAll(t *testing.T, l *Log, ids []ledger.ID) Checkpoint {
 	}
 	return cp
 }
+
+// Appends of more leaves than one INSERT writes (the prepared full chunk
+// and a shorter rest) verify; on SQLite the connection that appended,
+// without flushing, is handed back to the pool flushing again.
+func TestLogAppendsInChunks(t *testing.T) {
+	for name, newDB := range logDBs() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			env := ledgertest.NewEnv(t, ledgertest.Config{NewDB: newDB}, ledger.Options{})
+			a, b := ledgertest.NewAccount("CNY", 0), ledgertest.NewAccount("CNY", 0)
+			env.Accounts(a, b)
+			pool := env.Store.(testStore).SQL()
+			pool.SetMaxOpenConns(1) // the appender's connection is the one asked next
+			l := newTestLog(t, nil, env.Store)
+			var ids []ledger.ID
+			for _, n := range []int{leafChunk*2 + 37, leafChunk, 5} {
+				ts := make([]ledger.Transfer, n)
+				for i := range ts {
+					ts[i] = ledgertest.Move(a.ID, b.ID, int64(1+i), "CNY")
+					ids = append(ids, ts[i].ID)
+				}
+				for _, r := range env.Transfers(ts...) {
+					if r != ledger.TransferCreated {
+						t.Fatalf("transfer: %v", r)
+					}
+				}
+				if err := l.Flush(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if cp := verifyAll(t, l, ids); cp.Size != uint64(len(ids)) {
+					t.Fatalf("checkpoint of %d leaves, want %d", cp.Size, len(ids))
+				}
+				if name == "sqlite" {
+					var mode int
+					if err := pool.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&mode); err != nil || mode != 2 {
+						t.Fatalf("the pool's connection has synchronous = %d (%v) after an append; want 2 (FULL)", mode, err)
+					}
+				}
+			}
+		})
+	}
+}
