@@ -185,26 +185,23 @@ func Run(ctx context.Context, cfg Config) error {
 		<-logDone
 	}
 	defer stopLogger()
-	stopAML := func() {}
-	{
-		rules := aml.DefaultRules()
-		if cfg.AMLRules != nil {
-			rules = *cfg.AMLRules
-		}
-		amlDone := make(chan struct{})
-		actx, cancelAML := context.WithCancel(context.Background())
-		go func() {
-			defer close(amlDone)
-			newAMLMonitor(src, eng, wsvc, rules, log).run(actx, cmp.Or(cfg.AMLEvery, time.Second))
-		}()
-		// stopAML waits for the monitor, before the wallet and the engine
-		// close.
-		stopAML = sync.OnceFunc(func() {
-			cancelAML()
-			<-amlDone
-		})
-		defer stopAML()
+	// The AML monitor: stopAML waits for it, before the wallet and the
+	// engine close.
+	rules := aml.DefaultRules()
+	if cfg.AMLRules != nil {
+		rules = *cfg.AMLRules
 	}
+	amlDone := make(chan struct{})
+	actx, cancelAML := context.WithCancel(context.Background())
+	go func() {
+		defer close(amlDone)
+		newAMLMonitor(src, eng, wsvc, rules, log).run(actx, cmp.Or(cfg.AMLEvery, time.Second))
+	}()
+	stopAML := sync.OnceFunc(func() {
+		cancelAML()
+		<-amlDone
+	})
+	defer stopAML()
 	apiHandler, _ := api.New(api.Options{
 		Log:        lg,
 		Wallet:     wsvc,

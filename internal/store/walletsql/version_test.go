@@ -2,14 +2,10 @@ package walletsql
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/shiliantong/shiliantong/internal/ledger"
-	"github.com/shiliantong/shiliantong/internal/store/postgres"
-	"github.com/shiliantong/shiliantong/internal/store/postgres/pgtest"
-	"github.com/shiliantong/shiliantong/internal/store/sqlite"
 	"github.com/shiliantong/shiliantong/internal/wallet"
 )
 
@@ -18,29 +14,7 @@ import (
 // leave it.
 func TestMerchantsVersionMovesWithEveryMerchantChange(t *testing.T) {
 	ctx := context.Background()
-	open := map[string]func(t *testing.T) *Store{
-		"sqlite": func(t *testing.T) *Store {
-			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "slt.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			s := New(st.SQL(), SQLite, sqlite.IsUniqueViolation, st.WriteLock(), st.SyncLog)
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-		"postgres": func(t *testing.T) *Store {
-			st, err := postgres.Open(ctx, pgtest.NewSchema(t), postgres.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			s := New(st.SQL(), Postgres, postgres.IsUniqueViolation, nil, nil)
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-	}
-	for name, open := range open {
+	for name, open := range bothStores(ctx) {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
 			now := time.Now()
