@@ -27,7 +27,8 @@ type tail struct {
 	recs   []ledger.TransferRecord // timestamps in (lo, hi], every one
 }
 
-// tailKeep bounds the transfers kept: a few seconds of a busy ledger.
+// tailKeep bounds the transfers kept: a few seconds of a busy ledger,
+// about 20 MB.
 const tailKeep = 1 << 16
 
 func newTail(src ledgerlog.Source, keep int) *tail {
