@@ -170,9 +170,7 @@ func TestLogOverLedger(t *testing.T) {
 	for name, newDB := range logDBs() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			env := ledgertest.NewEnv(t, ledgertest.Config{NewDB: newDB}, ledger.Options{})
-			a, b := ledgertest.NewAccount("CNY", 0), ledgertest.NewAccount("CNY", 0)
-			env.Accounts(a, b)
+			env, a, b := ledgerWithTwoAccounts(t, newDB)
 			var ids []ledger.ID
 			move := func(n int) {
 				var ts []ledger.Transfer
@@ -352,9 +350,7 @@ func TestLogAppendsInChunks(t *testing.T) {
 	for name, newDB := range logDBs() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			env := ledgertest.NewEnv(t, ledgertest.Config{NewDB: newDB}, ledger.Options{})
-			a, b := ledgertest.NewAccount("CNY", 0), ledgertest.NewAccount("CNY", 0)
-			env.Accounts(a, b)
+			env, a, b := ledgerWithTwoAccounts(t, newDB)
 			pool := env.Store.(testStore).SQL()
 			pool.SetMaxOpenConns(1) // the appender's connection is the one asked next
 			l := newTestLog(t, nil, env.Store)
@@ -385,4 +381,13 @@ func TestLogAppendsInChunks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ledgerWithTwoAccounts is a ledger on a new database with two CNY accounts.
+func ledgerWithTwoAccounts(t *testing.T, newDB func(t testing.TB) ledgertest.Opener) (*ledgertest.Env, ledger.Account, ledger.Account) {
+	t.Helper()
+	env := ledgertest.NewEnv(t, ledgertest.Config{NewDB: newDB}, ledger.Options{})
+	a, b := ledgertest.NewAccount("CNY", 0), ledgertest.NewAccount("CNY", 0)
+	env.Accounts(a, b)
+	return env, a, b
 }
