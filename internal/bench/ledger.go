@@ -67,6 +67,11 @@ type Result struct {
 	P999Ms          float64 `json:"p999_ms"`
 	MaxMs           float64 `json:"max_ms"`
 	Errors          int64   `json:"errors"`
+	// IdleShare is the share of the clients' time spent waiting before a
+	// request, outside its latency: tills waiting for a phone that has not
+	// paid in this payment-code step. Above a few percent the run measured
+	// the load generator's phones, not the server.
+	IdleShare float64 `json:"idle_share,omitempty"`
 	// Engine-side figures (in-process runs only).
 	Batches       int64   `json:"batches,omitempty"`
 	MeanBatch     float64 `json:"mean_batch,omitempty"`
@@ -103,6 +108,9 @@ func (r *Result) WriteTable(w io.Writer) {
 	}
 	if r.ServerRSSMiB > 0 {
 		row("server resident memory", fmt.Sprintf("%.0f MiB", r.ServerRSSMiB))
+	}
+	if r.IdleShare > 0 {
+		row("clients idle (waiting to send)", fmt.Sprintf("%.1f %%", 100*r.IdleShare))
 	}
 	row("errors", r.Errors)
 	if r.FirstErrorMsg != "" {
@@ -149,10 +157,24 @@ func (w *workload) next(buf []ledger.Transfer) []ledger.Transfer {
 	return buf
 }
 
+// client is one benchmark client. ready, if set, runs before each
+// request's clock starts: the time a till waits for a phone is not the
+// server's latency. submit sends the request.
+type client struct {
+	ready  func(ctx context.Context) error
+	submit submitter
+}
+
 // run drives clients that call their submitter for cfg.Duration and
 // measures them. Each client gets its own submitter from newSubmitter.
 func run(ctx context.Context, cfg Config, accounts []ledger.ID, newSubmitter func() submitter) Result {
+	return runClients(ctx, cfg, accounts, func() client { return client{submit: newSubmitter()} })
+}
+
+// runClients is run with clients that may have a ready step.
+func runClients(ctx context.Context, cfg Config, accounts []ledger.ID, newClient func() client) Result {
 	var (
+		idle     atomic.Int64 // nanoseconds the clients spent in ready
 		wg       sync.WaitGroup
 		done     atomic.Int64 // transfers acknowledged
 		errs     atomic.Int64
@@ -172,7 +194,7 @@ func run(ctx context.Context, cfg Config, accounts []ledger.ID, newSubmitter fun
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			submit := newSubmitter()
+			c := newClient()
 			w := &workload{cfg: cfg, accounts: accounts, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
 			h := newHistogram()
 			var buf []ledger.Transfer
@@ -192,12 +214,26 @@ func run(ctx context.Context, cfg Config, accounts []ledger.ID, newSubmitter fun
 					}
 				}
 				buf = w.next(buf)
+				if c.ready != nil {
+					w0 := time.Now()
+					err := c.ready(ctx)
+					idle.Add(int64(time.Since(w0)))
+					if ctx.Err() != nil {
+						break
+					}
+					if err != nil {
+						msg := err.Error()
+						firstErr.CompareAndSwap(nil, &msg)
+						errs.Add(int64(len(buf)))
+						continue
+					}
+				}
 				t0 := time.Now()
 				if perClient > 0 {
 					t0 = next // open loop: latency counts from the scheduled time
 					next = next.Add(time.Duration(float64(time.Second) / perClient))
 				}
-				failed, err := submit(context.Background(), buf)
+				failed, err := c.submit(context.Background(), buf)
 				lat := time.Since(t0)
 				if err != nil {
 					failed = len(buf)
@@ -233,6 +269,7 @@ func run(ctx context.Context, cfg Config, accounts []ledger.ID, newSubmitter fun
 		TransfersPerSec: float64(done.Load()) / elapsed.Seconds(),
 		P50Ms:           ms(all.quantile(0.50)), P99Ms: ms(all.quantile(0.99)),
 		P999Ms: ms(all.quantile(0.999)), MaxMs: ms(all.max),
+		IdleShare: float64(idle.Load()) / float64(elapsed) / float64(cfg.Clients),
 	}
 	if p := firstErr.Load(); p != nil {
 		r.FirstErrorMsg = *p

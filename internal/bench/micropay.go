@@ -72,22 +72,24 @@ func Micropay(ctx context.Context, cfg MicropayConfig) (Result, error) {
 	for i := range cfg.Clients {
 		next <- i
 	}
-	r := run1(ctx, cfg.Config, func() submitter {
-		client := <-next
+	ids := []ledger.ID{ledger.NewID(), ledger.NewID()} // they only seed the amounts
+	r := runClients(ctx, cfg.Config, ids, func() client {
+		till := <-next
 		var mine []*benchDevice
-		for i := client; i < len(devices); i += cfg.Clients {
+		for i := till; i < len(devices); i += cfg.Clients {
 			mine = append(mine, devices[i])
 		}
 		k := 0
-		return func(ctx context.Context, ts []ledger.Transfer) (int, error) {
-			d, err := nextDevice(ctx, mine, &k, cfgPay)
+		var code string
+		ready := func(ctx context.Context) error {
+			d, at, err := nextDevice(ctx, mine, &k, cfgPay, time.Now)
 			if err != nil {
-				return 0, err
+				return err
 			}
-			code, err := paycode.Generate(d.dev, time.Now(), cfgPay)
-			if err != nil {
-				return 0, err
-			}
+			code, err = paycode.Generate(d.dev, at, cfgPay)
+			return err
+		}
+		return client{ready: ready, submit: func(ctx context.Context, ts []ledger.Transfer) (int, error) {
 			m := merchants[int(ts[0].Amount)%len(merchants)]
 			// Numbered as tills number their sales: a fixed-width, rising
 			// sequence (time-prefixed numbers sort the same way).
@@ -101,39 +103,36 @@ func Micropay(ctx context.Context, cfg MicropayConfig) (Result, error) {
 				return 0, fmt.Errorf("micropay: %d %v %v", st, out["code"], out["status"])
 			}
 			return 0, nil
-		}
+		}}
 	})
 	r.Mode = "micropay"
 	r.Accounts = len(devices)
 	return r, nil
 }
 
-// run1 is run with accounts that only seed the amounts.
-func run1(ctx context.Context, cfg Config, newSubmitter func() submitter) Result {
-	ids := []ledger.ID{ledger.NewID(), ledger.NewID()}
-	return run(ctx, cfg, ids, newSubmitter)
-}
-
 // nextDevice returns the next phone of the till that has not paid in the
-// current time step, waiting for the next step when all have.
-func nextDevice(ctx context.Context, mine []*benchDevice, k *int, cfg paycode.Config) (*benchDevice, error) {
+// current time step, and the instant its code is for (the step the phone
+// is marked with: a code made from a later clock reading could fall in the
+// next step and be used twice), waiting for the next step when all have paid.
+func nextDevice(ctx context.Context, mine []*benchDevice, k *int, cfg paycode.Config, clock func() time.Time) (*benchDevice, time.Time, error) {
 	for {
-		now, err := paycode.Counter(time.Now(), cfg.Step)
+		at := clock()
+		now, err := paycode.Counter(at, cfg.Step)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		for range mine {
 			d := mine[*k%len(mine)]
 			*k++
 			if d.last < now {
 				d.last = now
-				return d, nil
+				return d, at, nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Until(paycode.StepStart(now+1, cfg.Step))):
+			return nil, time.Time{}, ctx.Err()
+		case <-time.After(paycode.StepStart(now+1, cfg.Step).Sub(clock())):
 		}
 	}
 }

@@ -63,7 +63,7 @@ type BenchMicropayCmd struct {
 	Duration  time.Duration `default:"30s" help:"How long to measure."`
 	Clients   int           `default:"64" help:"Tills (POS clients)."`
 	Users     int           `default:"200" help:"Customers to register, verify and fund."`
-	Devices   int           `default:"25" help:"Phones per customer (each pays at most once per payment-code step)."`
+	Devices   int           `default:"25" help:"Phones per customer. Each pays at most once per payment-code step, so users × devices must exceed the payments of one step, or the tills wait for phones (the result's 'clients idle')."`
 	Merchants int           `default:"1" help:"Merchants the tills belong to."`
 	Seed      uint64        `default:"0" help:"Random seed; 0 picks one."`
 	JSON      bool          `help:"Print one JSON object instead of a table."`

@@ -111,7 +111,7 @@ func TestWriteLockTellsWhenWanted(t *testing.T) {
 // restarted: it stays a bounded size instead of growing with everything
 // ever written.
 func TestCheckpointKeepsTheLogShort(t *testing.T) {
-	s := openTemp(t)
+	s := openTempOpts(t, Options{checkpointEvery: 200 * time.Millisecond}) // a few rounds while it writes
 	path := s.path
 	s.restartFrames = 64
 	if _, err := s.db.Exec("CREATE TABLE blobs (k INTEGER PRIMARY KEY, v BLOB NOT NULL)"); err != nil {
@@ -217,7 +217,12 @@ func TestRestartWaitsForOldReaders(t *testing.T) {
 // openTemp opens a store in a temporary directory, closed when the test ends.
 func openTemp(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "slt.db"), Options{})
+	return openTempOpts(t, Options{})
+}
+
+func openTempOpts(t *testing.T, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "slt.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
